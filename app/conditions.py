@@ -1,0 +1,128 @@
+"""Conditions: declarative tests on earlier answers, with three truth values.
+
+A condition is JSON data (see `schemas/question-bank.schema.json`). It is
+True, False or unknown (None). An unanswered question or a "don't know" answer
+makes a test unknown, and the logic is Kleene's: `all` is False as soon as one
+part is False, `any` is True as soon as one part is True, `not` keeps unknown.
+
+Callers resolve unknown to the reading least favourable to the public: a
+question that may be shown is treated as shown, a scoring rule that may apply
+applies, a red flag that may be raised is raised, and a mitigation that may not
+be in place is not in place. Because Kleene logic never flips True to False as
+answers become known, replacing "don't know" with a real answer can only
+resolve an unknown, which is what keeps the scores monotone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+DONT_KNOW = "dont_know"
+LEAF_TESTS = ("in", "answered", "at_least", "at_most")
+
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What a condition may know about one question.
+
+    visible: True if the question is shown, False if its conditions hide it,
+    None if that rests on an unknown. value: the answer, or None if unanswered.
+    """
+
+    type: str
+    visible: bool | None
+    value: Any = None
+
+
+def evaluate(condition: dict, fact_of: Callable[[str], Fact]) -> bool | None:
+    if "all" in condition:
+        results = [evaluate(part, fact_of) for part in condition["all"]]
+        if False in results:
+            return False
+        return None if None in results else True
+    if "any" in condition:
+        results = [evaluate(part, fact_of) for part in condition["any"]]
+        if True in results:
+            return True
+        return None if None in results else False
+    if "not" in condition:
+        result = evaluate(condition["not"], fact_of)
+        return None if result is None else not result
+    fact = fact_of(condition["question"])
+    if fact.visible is False:
+        # A hidden question's answer is ignored: the test does not hold.
+        return False
+    result = _leaf(condition, fact)
+    if fact.visible is None and result is not False:
+        # Had the question turned out hidden, the test would be False.
+        return None
+    return result
+
+
+def _leaf(condition: dict, fact: Fact) -> bool | None:
+    value = fact.value
+    if value is None:
+        # Not answered yet: whatever the test asks, the answer could still go
+        # either way. (An "answered" test is unknown too, not False, or a rule
+        # such as "when answered, add a point" would rise once someone answers.)
+        return None
+    if "answered" in condition:
+        return True
+    if "in" in condition:
+        wanted = set(condition["in"])
+        if fact.type == "multiple_choice":
+            chosen = set(value)
+            if chosen & wanted:
+                return True
+            # "Don't know" among the choices: others may apply too.
+            return None if DONT_KNOW in chosen else False
+        if value == DONT_KNOW:
+            return None
+        return value in wanted
+    if "at_least" in condition:
+        return value >= condition["at_least"]
+    if "at_most" in condition:
+        return value <= condition["at_most"]
+    raise ValueError(f"not a condition: {condition!r}")  # the schema rules this out
+
+
+def leaves(condition: dict, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
+    """Every leaf test in a condition, with its path inside the condition."""
+    for key in ("all", "any"):
+        if key in condition:
+            for i, part in enumerate(condition[key]):
+                yield from leaves(part, path + (key, i))
+            return
+    if "not" in condition:
+        yield from leaves(condition["not"], path + ("not",))
+        return
+    yield condition, path
+
+
+def describe(condition: dict, label_of: Callable[[str], str] | None = None) -> str:
+    """The condition in words, for the register's method statement and docs."""
+    label_of = label_of or (lambda qid: qid)
+    if "all" in condition:
+        return " and ".join(_bracket(part, label_of) for part in condition["all"])
+    if "any" in condition:
+        return " or ".join(_bracket(part, label_of) for part in condition["any"])
+    if "not" in condition:
+        return "not " + _bracket(condition["not"], label_of)
+    q = label_of(condition["question"])
+    if "in" in condition:
+        values = condition["in"]
+        if len(values) == 1:
+            return f"{q} is {values[0]}"
+        return f"{q} is one of {', '.join(values)}"
+    if "answered" in condition:
+        return f"{q} is answered"
+    if "at_least" in condition:
+        return f"{q} is at least {condition['at_least']:g}"
+    return f"{q} is at most {condition['at_most']:g}"
+
+
+def _bracket(condition: dict, label_of: Callable[[str], str]) -> str:
+    text = describe(condition, label_of)
+    return f"({text})" if ("all" in condition or "any" in condition) else text

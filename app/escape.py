@@ -1,0 +1,113 @@
+"""Escaping user text for every place it goes: Markdown, table cells, CSV, file names.
+
+User text (answers, notes, evidence, owners) must come out as text: it must not
+break a table, start a heading, make a link or an image, or carry HTML. Bank
+text is trusted Markdown written by bank authors and is marked with `Markdown`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters that change meaning anywhere in a line (code, emphasis, links,
+# table cells, strikethrough, maths on GitHub). Block markers ("#", "-", "+",
+# "=", "1.") matter only at the start of a line and are escaped only there, so
+# ordinary prose such as "well-known" or dates stays readable in the raw file.
+_BACKSLASHED = set("\\`*_[]|~$")
+# A CommonMark block marker at the start of a line: heading, list item,
+# setext underline or thematic break. "1.0.0", "-1" and "#1" are not markers.
+_LINE_START = re.compile(
+    r"^([ \t]*)(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|=+(?=[ \t]*$)|-{2,}(?=[ \t-]*$)|\d{1,9}[.)](?=[ \t]|$))",
+    re.MULTILINE,
+)
+_MARKER_STARTS = frozenset("#+-=0123456789 \t")
+_SAFE_URL = re.compile(r"^https://[^\s<>\\`]+$")
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)([.:])")
+_TRANSLATION = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in _BACKSLASHED}})
+# Control characters, and invisible format characters that can reorder or hide
+# text (bidirectional overrides, zero-width joiners, byte-order marks).
+_CONTROLS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
+
+
+class Markdown(str):
+    """Text already safe to put into Markdown as it is."""
+
+
+def md(text: object) -> Markdown:
+    """Escape text so Markdown (GitHub-flavoured or Python-Markdown) shows it literally."""
+    if isinstance(text, Markdown):
+        return text
+    text = _strip_controls("" if text is None else str(text))
+    escaped = text.translate(_TRANSLATION)
+    # Break bare-URL and e-mail autolinks ("https://", "www.", "a@b.org"), which
+    # GitHub turns into links without any Markdown syntax. The cheap tests skip
+    # the regular expressions for the plain prose most text is.
+    if "@" in escaped:
+        escaped = escaped.replace("@", "&#64;")
+    if ":" in escaped or "ww" in escaped or "WW" in escaped:
+        escaped = _AUTOLINK.sub(r"\1\\\2", escaped)
+    if "\n" in escaped or escaped[:1] in _MARKER_STARTS:
+        escaped = _LINE_START.sub(_escape_marker, escaped)
+    return Markdown(escaped)
+
+
+def _escape_marker(match: re.Match) -> str:
+    marker = match.group(2)
+    if marker[0].isdigit():
+        return match.group(1) + marker[:-1] + "\\" + marker[-1]
+    return match.group(1) + "\\" + marker
+
+
+def link(url: object) -> Markdown:
+    """A bank's source address as a Markdown autolink, or escaped text if it is not a plain https address."""
+    text = str(url or "")
+    if _SAFE_URL.match(text):
+        return Markdown(f"<{text}>")
+    return md(text)
+
+
+def cell(text: object) -> Markdown:
+    """Text for one GitHub-flavoured Markdown table cell: escaped, on one line."""
+    escaped = text if isinstance(text, Markdown) else md(text)
+    escaped = escaped.replace("|", "\\|") if isinstance(text, Markdown) else escaped
+    lines = [line.strip() for line in escaped.splitlines() if line.strip()]
+    return Markdown("<br>".join(lines) if lines else " ")
+
+
+def one_line(text: object) -> Markdown:
+    """Escaped text with its line breaks folded into spaces (headings, list items)."""
+    escaped = md(text)
+    return Markdown(" ".join(line.strip() for line in escaped.splitlines() if line.strip()))
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def csv_cell(value: object) -> str:
+    """A value for a CSV cell that a spreadsheet will not run as a formula."""
+    if value is None:
+        return ""
+    text = _strip_controls(str(value), keep_newlines=True)
+    if text.startswith(_FORMULA_START) or text.lstrip().startswith(_FORMULA_START[:4]):
+        return "'" + text
+    return text
+
+
+def filename(text: object, default: str = "assessment", limit: int = 60) -> str:
+    """A safe file-name stem: ASCII letters, digits and hyphens only."""
+    normalised = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", normalised).strip("-").lower()[:limit].strip("-")
+    return stem or default
+
+
+def _strip_controls(text: str, keep_newlines: bool = True) -> str:
+    if text.isprintable():  # the common case: nothing to strip
+        return text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", text)
+    return text if keep_newlines else text.replace("\n", " ")

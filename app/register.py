@@ -1,0 +1,209 @@
+"""The risk register: the scored assessment as Markdown, CSV and JSON.
+
+The Markdown comes from the template `reports/register.md.j2`. Every value the
+template prints is escaped as Markdown unless it is already `escape.Markdown`,
+so user text can never break a table or inject HTML or links; the template
+itself supplies all the Markdown syntax.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+
+from . import __version__, assessment as documents, escape, resources
+from .banks import Library
+from .engine import AssessmentResult, MitigationResult, RiskResult, Score
+
+CSV_COLUMNS = [
+    "bank", "risk_id", "title", "category", "risk_statement", "harmed",
+    "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_rating",
+    "mitigations_in_place", "recommended_mitigations",
+    "residual_likelihood", "residual_impact", "residual_score", "residual_rating",
+    "target_likelihood", "target_impact", "target_score", "target_rating",
+    "red_flags", "rests_on_unknowns", "owner", "review_date", "treatment", "note",
+]
+
+
+def _finalize(value: Any) -> str:
+    if isinstance(value, escape.Markdown):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return escape.md(value)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.reports_dir())),
+        autoescape=False,  # Markdown, not HTML: _finalize escapes every value instead
+        finalize=_finalize,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cell"] = escape.cell
+    env.filters["line"] = escape.one_line
+    env.filters["score"] = score_text
+    env.filters["link"] = escape.link
+    env.filters["md_block"] = escape.md
+    return env
+
+
+def score_text(score: Score) -> escape.Markdown:
+    """"High (L3 × I4 = 12)", with the red flag named when it forced the rating."""
+    text = f"**{escape.md(score.rating_label)}**<br>L{score.likelihood} × I{score.impact} = {score.score}"
+    if score.forced_by_red_flag:
+        text += "<br>red flag"
+    return escape.Markdown(text)
+
+
+def _mitigation_list(items: list[MitigationResult]) -> escape.Markdown:
+    if not items:
+        return escape.Markdown("None")
+    parts = []
+    for m in items:
+        lowers = ", ".join(x for x in (f"L−{m.lowers_likelihood}" if m.lowers_likelihood else "",
+                                       f"I−{m.lowers_impact}" if m.lowers_impact else "") if x)
+        parts.append(f"{m.id} {escape.one_line(m.action)} ({lowers})")
+    return escape.Markdown("<br>".join(parts))
+
+
+def _answer_text(doc: dict, library: Library, question_id: str) -> str | None:
+    question = library.questions[question_id]
+    value = documents.value(doc, question.bank_id, question_id)
+    return None if value is None else question.label_of(value)
+
+
+def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
+    """Everything the register template needs, computed once."""
+    profile = {q.id: _answer_text(doc, library, q.id) for q in library.profile.questions.values()}
+    banks = [b for b in result.banks if b.kind == "risk"]
+    applying = [b for b in banks if b.applies]
+    risks = [r for b in applying for r in b.risks]
+    method = library.method
+
+    def ordered(rs: list[RiskResult]) -> list[RiskResult]:
+        # Red flags first, then the highest residual score.
+        return sorted(rs, key=lambda r: (not r.red_flags, -method.rank(r.residual.rating), -r.residual.score, r.id))
+
+    heat = {(l, i): [] for l in range(1, 6) for i in range(1, 6)}
+    for r in ordered(risks):
+        heat[(r.residual.likelihood, r.residual.impact)].append(r.id)
+
+    actions: dict[str, list[dict]] = {"contract": [], "governance": []}
+    in_place, declined = [], []
+    for b in applying:
+        for m in b.mitigations:
+            lowered = []
+            for rid in m.risks:
+                lowering = next(x for x in library.bank(b.id).mitigations if x.id == m.id).lowering_for(rid)
+                parts = [p for p in (f"L−{lowering.likelihood}" if lowering.likelihood else "",
+                                     f"I−{lowering.impact}" if lowering.impact else "") if p]
+                lowered.append(f"{rid} {' '.join(parts)}")
+            row = {"m": m, "lowers": "; ".join(lowered)}
+            if m.status == "not_applicable":
+                continue
+            if m.status == "in_place":
+                in_place.append(row)
+            elif m.status == "declined":
+                declined.append(row)
+            else:
+                actions[m.where].append(row)
+    flags = [(r, f) for r in ordered(risks) for f in r.red_flags]
+    sources = {}
+    for b in applying:
+        bank = library.bank(b.id)
+        cited = {s for q in bank.questions.values() for s in q.sources} | {s for r in bank.risks for s in r.sources}
+        sources[b.id] = [bank.sources[s] for s in bank.sources if s in cited]
+    return {
+        "doc": doc,
+        "result": result,
+        "library": library,
+        "method": method,
+        "version": __version__,
+        "format_version": documents.FORMAT_VERSION,
+        "profile": profile,
+        "title": profile.get("PR-01") or "Untitled assessment",
+        "banks": banks,
+        "applying": applying,
+        "skipped": [b for b in banks if not b.applies],
+        "risks": ordered(risks),
+        "by_bank": {b.id: ordered(b.risks) for b in applying},
+        "heat": heat,
+        "flags": flags,
+        "actions": actions,
+        "in_place": in_place,
+        "declined": declined,
+        "bidder_questions": [q for b in applying for q in b.bidder_questions],
+        "unanswered": [q for b in result.banks if b.applies for q in b.unanswered],
+        "dont_know": [q for b in result.banks if b.applies for q in b.dont_know],
+        "mitigation_list": _mitigation_list,
+        "sources": sources,
+        "sign_off": doc.get("sign_off"),
+        "decision_labels": {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
+                            "do_not_proceed": "Do not proceed"},
+        "status_labels": {"not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
+                          "not_applicable": "Not applicable", "recommended": "Recommended", "planned": "Planned",
+                          "in_place": "In place", "declined": "Declined"},
+        "hash": lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
+    }
+
+
+def markdown(doc: dict, result: AssessmentResult, library: Library, template: str = "register.md.j2") -> str:
+    return _environment().get_template(template).render(**context(doc, result, library))
+
+
+def rows(result: AssessmentResult) -> list[dict]:
+    """One row per risk, in register order, with plain values."""
+    out = []
+    for bank in result.banks:
+        for r in bank.risks:
+            out.append({
+                "bank": bank.id, "risk_id": r.id, "title": r.title, "category": r.category or "",
+                "risk_statement": r.statement + ".", "harmed": r.harmed,
+                "inherent_likelihood": r.inherent.likelihood, "inherent_impact": r.inherent.impact,
+                "inherent_score": r.inherent.score, "inherent_rating": r.inherent.rating_label,
+                "mitigations_in_place": "; ".join(m.id for m in r.mitigations if m.status == "in_place"),
+                "recommended_mitigations": "; ".join(m.id for m in r.mitigations if m.status in ("recommended", "planned")),
+                "residual_likelihood": r.residual.likelihood, "residual_impact": r.residual.impact,
+                "residual_score": r.residual.score, "residual_rating": r.residual.rating_label,
+                "target_likelihood": r.target.likelihood, "target_impact": r.target.impact,
+                "target_score": r.target.score, "target_rating": r.target.rating_label,
+                "red_flags": "; ".join(f.id for f in r.red_flags),
+                "rests_on_unknowns": "; ".join(r.assumptions),
+                "owner": r.owner or "", "review_date": r.review_date, "treatment": r.treatment or "",
+                "note": r.note or "",
+            })
+    return out
+
+
+def csv_text(result: AssessmentResult) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows(result):
+        writer.writerow({k: escape.csv_cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def json_text(doc: dict, result: AssessmentResult, library: Library) -> str:
+    """The assessment and its scored result together, for machines."""
+    return json.dumps({
+        "generated_by": f"Forethought {__version__}",
+        "banks": [{"id": b.id, "version": b.version, "content_hash": b.content_hash} for b in library.all_banks],
+        "method": result.method,
+        "assessment": doc,
+        "result": result.to_dict(),
+    }, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,54 @@
+"""Shared fixtures: real bank files, real assessment documents, real files on disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app import assessment, banks
+
+TESTS = Path(__file__).parent
+ROOT = TESTS.parent
+FIXTURE_BANK = TESTS / "banks" / "fixture.json"
+
+
+@pytest.fixture(scope="session")
+def library():
+    """The bundled banks, as a user gets them."""
+    return banks.load_library()
+
+
+@pytest.fixture(scope="session")
+def fixture_library():
+    """The bundled profile and scoring method with only the small fixture bank."""
+    return banks.load_library([FIXTURE_BANK])
+
+
+@pytest.fixture
+def fixture_data() -> dict:
+    """The fixture bank as data, to break in tests."""
+    return json.loads(FIXTURE_BANK.read_text())
+
+
+@pytest.fixture
+def new_doc(fixture_library):
+    """A function making a fixture-bank document from {question id: value}."""
+
+    def make(answers: dict | None = None, **extra) -> dict:
+        doc = assessment.new_document(fixture_library, "2026-11-21")
+        doc["banks"]["profile"]["answers"]["PR-16"] = {"value": "yes"}
+        for qid, value in (answers or {}).items():
+            bank = fixture_library.questions[qid].bank_id
+            if value is None:
+                doc["banks"][bank]["answers"].pop(qid, None)
+            else:
+                doc["banks"][bank]["answers"][qid] = {"value": value}
+        for key, value in extra.items():
+            doc["banks"]["fixture"][key] = value
+        checked, problems = assessment.check(doc, fixture_library)
+        assert not problems, problems
+        return checked
+
+    return make

@@ -1,0 +1,124 @@
+"""The forethought command: what it prints, what it writes, how it fails."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from app import assessment
+from app.cli import cli
+
+from .conftest import FIXTURE_BANK
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def fixture_file(tmp_path, new_doc):
+    doc = new_doc({"FX-01": "high", "FX-04": "dont_know", "FX-06": "yes_contract"})
+    path = tmp_path / "assessment.json"
+    path.write_text(assessment.dumps(doc))
+    return path
+
+
+def test_banks_lists_every_bank_with_its_counts(library):
+    result = invoke("banks", "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.output)
+    assert [r["id"] for r in rows] == [b.id for b in library.all_banks]
+    assert rows[0]["kind"] == "profile"
+    for row, bank in zip(rows, library.all_banks):
+        assert {k: row[k] for k in ("version", "questions", "risks", "mitigations", "sources")} == {
+            "version": bank.version, **{k: v for k, v in bank.counts().items() if k != "red_flags"}}
+
+
+def test_banks_as_a_table():
+    result = invoke("banks")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].split() == ["id", "version", "questions", "risks", "mitigations", "sources", "title"]
+
+
+def test_extra_banks_join_the_bundled_ones():
+    rows = json.loads(invoke("banks", "--json", "--banks", FIXTURE_BANK).output)
+    assert "fixture" in [r["id"] for r in rows]
+
+
+def test_schema_is_a_valid_json_schema_that_accepts_the_examples(library):
+    result = invoke("schema")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    doc = assessment.new_document(library, "2026-11-21")
+    jsonschema.validate(doc, schema)
+
+
+def test_score_prints_json(fixture_file):
+    result = invoke("score", fixture_file, "--banks", FIXTURE_BANK)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    fixture = next(b for b in data["banks"] if b["id"] == "fixture")
+    assert [r["id"] for r in fixture["risks"]] == ["FX-R01", "FX-R02", "FX-R03"]
+
+
+def test_register_writes_markdown_csv_and_json(fixture_file, tmp_path):
+    out = tmp_path / "register.md"
+    result = invoke("register", fixture_file, "-o", out, "--banks", FIXTURE_BANK)
+    assert result.exit_code == 0, result.output
+    assert out.read_text().startswith("# Risk register: ")
+    csv_out = invoke("register", fixture_file, "--format", "csv", "--banks", FIXTURE_BANK)
+    assert csv_out.output.startswith("bank,risk_id,")
+    json_out = json.loads(invoke("register", fixture_file, "--format", "json", "--banks", FIXTURE_BANK).output)
+    assert json_out["assessment"]["format"] == "forethought-assessment"
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{", "line 1 column 2: not valid JSON"),
+    ('{"format": "something-else", "format_version": 1, "banks": {}}', "/format: not a Forethought assessment"),
+    ('{"format": "forethought-assessment", "format_version": 99, "banks": {}}', "made by a newer Forethought"),
+    ('{"format": "forethought-assessment", "format_version": 1, "banks": {"nope": {}}}', "/banks: unknown key 'nope'"),
+    ('{"format": "forethought-assessment", "format_version": 1, "banks": {"profile": {"answers": {"PR-03": {"value": "later"}}}}}',
+     "/banks/profile/answers/PR-03/value: 'later' is not one of 'planning'"),
+    ("[1, 2]", "an assessment must be a JSON object"),
+])
+def test_a_bad_assessment_gives_a_clear_message_and_status_1(tmp_path, content, words):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    for command in ("score", "register"):
+        result = invoke(command, path)
+        assert result.exit_code == 1
+        assert words in result.output, result.output
+        assert "Traceback" not in result.output
+
+
+def test_a_missing_assessment(tmp_path):
+    result = invoke("score", tmp_path / "nowhere.json")
+    assert result.exit_code == 1 and "cannot be read" in result.output
+
+
+def test_a_broken_extra_bank_stops_every_command(tmp_path, fixture_file):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{}")
+    result = invoke("score", fixture_file, "--banks", broken)
+    assert result.exit_code == 1
+    assert "The question banks have problems" in result.output
+
+
+def test_the_installed_command_runs_in_a_real_process(fixture_file, tmp_path):
+    """The console script as a user runs it, in its own process."""
+    command = shutil.which("forethought", path=str(__import__("pathlib").Path(sys.executable).parent))
+    assert command, "the forethought console script is not installed next to this Python"
+    out = tmp_path / "register.md"
+    done = subprocess.run([command, "register", str(fixture_file), "-o", str(out), "--banks", str(FIXTURE_BANK)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and "## Risk register" in out.read_text()
+    done = subprocess.run([command, "validate", str(tmp_path / "nowhere.json")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "file not found" in done.stdout
