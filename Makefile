@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test examples docs bench clean
+.PHONY: run test generate published-examples bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,14 +20,38 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 
 run: $(VENV)/.installed
 	$(BIN)/forethought banks
-	$(BIN)/forethought register examples/high-risk-surveillance.json
+	$(BIN)/forethought serve
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
-# Regenerate the example registers and the bank documentation after changing a bank.
-examples: $(VENV)/.installed
-	$(BIN)/python -m app.examples
+# Regenerate the example registers and docs/banks.md after changing a bank, the
+# engine or a template in reports/. The tests fail until you do.
+generate: $(VENV)/.installed
+	$(BIN)/forethought bank-docs -o docs/banks.md
+	for f in examples/*.json; do \
+	  [ "$$f" = examples/cases.json ] || $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \
+	done
+
+# The published examples are made once, like real publications: they are not
+# remade when the banks change, because an old publication must still verify.
+PUBLISH := $(BIN)/forethought publish
+published-examples: $(VENV)/.installed
+	$(PUBLISH) examples/cctv-upgrade.json -o examples/published/cctv-upgrade.v1.json --series anytown-cctv \
+	  --name "Sam Patel" --role "Director of Place" --decision proceed_with_conditions --date 2026-11-30 \
+	  --note "Proceed once the privacy masking is tested." --published-at 2026-12-01T09:00:00+00:00
+	$(PUBLISH) examples/published/sources/cctv-upgrade-delivery.json -o examples/published/cctv-upgrade.v2.json \
+	  --previous examples/published/cctv-upgrade.v1.json --name "Sam Patel" --role "Director of Place" \
+	  --decision proceed --date 2027-06-20 --published-at 2027-06-21T09:00:00+00:00 \
+	  --withhold "/banks/surveillance/answers/SV-13/note=Refers to requests from named police investigations"
+	$(PUBLISH) examples/high-risk-surveillance.json -o examples/published/town-centre-lfr.v1.json --series northshire-lfr \
+	  --name "Alex Morgan" --role "Deputy Chief Constable" --decision do_not_proceed --date 2026-11-28 \
+	  --note "Not without a clear legal footing and independent accuracy tests." --published-at 2026-11-29T12:00:00+00:00
+	$(PUBLISH) examples/welfare-fraud-risk-scoring.json -o examples/published/welfare-risk-model.v1.json --series dfe-welfare-model \
+	  --name "Chris Evans" --role "Senior Responsible Owner" --decision proceed_with_conditions --date 2026-10-30 \
+	  --published-at 2026-11-02T10:00:00+00:00
+	$(BIN)/forethought withdraw examples/published/welfare-risk-model.v1.json \
+	  --reason "Published before the fairness analysis was finished; a new version will follow."
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_engine.py

@@ -212,11 +212,13 @@ def check(doc: Any, library: Library, name: str = "assessment") -> tuple[dict | 
 def parse(text: str | bytes, library: Library, name: str = "assessment") -> dict:
     """Parse and check an assessment's JSON text; raise ProblemsFound if it is not usable."""
     try:
-        data = json.loads(text)
+        # UTF-8 only (a byte-order mark is fine): json.loads would otherwise
+        # guess UTF-16 or UTF-32 from the first bytes of any binary file.
+        data = json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
     except UnicodeDecodeError:
-        raise ProblemsFound([Problem(name, "", "not UTF-8 text")])
+        raise ProblemsFound([Problem(name, "", "not UTF-8 text")]) from None
     except json.JSONDecodeError as e:
-        raise ProblemsFound([Problem(name, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}")])
+        raise ProblemsFound([Problem(name, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}")]) from None
     doc, problems = check(data, library, name)
     if problems:
         raise ProblemsFound(problems)
@@ -229,7 +231,7 @@ def load(path: str | Path, library: Library) -> dict:
     try:
         text = path.read_bytes()
     except OSError as e:
-        raise ProblemsFound([Problem(name, "", f"cannot be read ({e.strerror})")])
+        raise ProblemsFound([Problem(name, "", f"cannot be read ({e.strerror})")]) from None
     return parse(text, library, name)
 
 

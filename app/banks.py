@@ -365,23 +365,38 @@ def _schema_problems_cached(data: Any, schema_name: str, name: str) -> list[Prob
 
 
 def _load(files: list[Path]) -> tuple[Library | None, list[Problem]]:
+    """Read the files, then check them; the bundled content fills any gap."""
     problems: list[Problem] = []
-    profiles: list[tuple[Path, dict]] = []
-    risk_banks: list[tuple[Path, dict]] = []
-    methods: list[tuple[Path, dict]] = []
-    bundled = _bundled_files()
-
+    items: list[tuple[str, Any]] = []
     for path in files:
         data, read_problems = read_json(path)
         problems += read_problems
-        if read_problems:
-            continue
-        name = display_name(path)
+        if not read_problems:
+            items.append((display_name(path), data))
+    library, found = _check(items, fill_from_bundled=True)
+    return library, sorted(problems + found)
+
+
+def library_from_data(items: list[tuple[str, Any]]) -> tuple[Library | None, list[Problem]]:
+    """A library from bank and scoring definitions already in memory, such as
+    those a published assessment carries: checked exactly as files are, and
+    with nothing filled in from the bundled content."""
+    library, problems = _check(items, fill_from_bundled=False)
+    return library, sorted(problems)
+
+
+def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Library | None, list[Problem]]:
+    problems: list[Problem] = []
+    profiles: list[tuple[str, dict]] = []
+    risk_banks: list[tuple[str, dict]] = []
+    methods: list[tuple[str, dict]] = []
+
+    for name, data in items:
         kind = data.get("kind") if isinstance(data, dict) else None
         if kind == "scoring":
             found = _schema_problems_cached(data, "scoring-method.schema.json", name)
             found = found or check_method(data, name)
-            (problems.extend(found) if found else methods.append((path, data)))
+            (problems.extend(found) if found else methods.append((name, data)))
             continue
         if kind not in ("profile", "risk"):
             problems.append(Problem(name, "/kind" if isinstance(data, dict) and "kind" in data else "",
@@ -391,37 +406,40 @@ def _load(files: list[Path]) -> tuple[Library | None, list[Problem]]:
         if found:
             problems.extend(found)
             continue
-        (profiles if kind == "profile" else risk_banks).append((path, data))
+        (profiles if kind == "profile" else risk_banks).append((name, data))
 
-    # Whatever the given files leave out comes from the bundled content.
-    if not profiles:
-        for path in bundled:
-            data, _ = read_json(path)
-            if isinstance(data, dict) and data.get("kind") == "profile":
-                profiles.append((path, data))
-    if not methods:
-        path = resources.default_scoring_path()
-        methods.append((path, read_json(path)[0]))
+    if fill_from_bundled:
+        # Whatever the given files leave out comes from the bundled content.
+        if not profiles:
+            for path in _bundled_files():
+                data, _ = read_json(path)
+                if isinstance(data, dict) and data.get("kind") == "profile":
+                    profiles.append((display_name(path), data))
+        if not methods:
+            path = resources.default_scoring_path()
+            methods.append((display_name(path), read_json(path)[0]))
+    elif not methods:
+        problems.append(Problem("(definitions)", "", "no scoring method is included"))
 
     if len(profiles) > 1:
-        for path, _ in profiles[1:]:
-            problems.append(Problem(str(path), "/kind", f"a second project profile; {profiles[0][0]} is already the profile"))
+        for name, _ in profiles[1:]:
+            problems.append(Problem(name, "/kind", f"a second project profile; {profiles[0][0]} is already the profile"))
     if len(methods) > 1:
-        for path, _ in methods[1:]:
-            problems.append(Problem(str(path), "/kind", f"a second scoring method; {methods[0][0]} is already in use"))
+        for name, _ in methods[1:]:
+            problems.append(Problem(name, "/kind", f"a second scoring method; {methods[0][0]} is already in use"))
     if not profiles:
-        return None, sorted(problems)
+        if not fill_from_bundled:
+            problems.append(Problem("(definitions)", "", "no project profile is included"))
+        return None, problems
 
-    profile_path, profile_data = profiles[0]
-    profile_problems = _check_bank(profile_data, display_name(profile_path), None)
-    problems += profile_problems
+    profile_name, profile_data = profiles[0]
+    problems += _check_bank(profile_data, profile_name, None)
     profile_questions = {q["id"]: q for s in profile_data["sections"] for q in s["questions"]}
 
-    seen_ids: dict[str, str] = {profile_data["id"]: display_name(profile_path)}
-    seen_prefixes: dict[str, str] = {profile_data["prefix"]: display_name(profile_path)}
-    good_banks: list[tuple[Path, dict]] = []
-    for path, data in risk_banks:
-        name = display_name(path)
+    seen_ids: dict[str, str] = {profile_data["id"]: profile_name}
+    seen_prefixes: dict[str, str] = {profile_data["prefix"]: profile_name}
+    good_banks: list[tuple[str, dict]] = []
+    for name, data in risk_banks:
         found = _check_bank(data, name, profile_questions)
         if data["id"] in seen_ids:
             found.append(Problem(name, "/id", f"bank id {data['id']!r} is already used by {seen_ids[data['id']]}"))
@@ -431,13 +449,13 @@ def _load(files: list[Path]) -> tuple[Library | None, list[Problem]]:
         seen_prefixes.setdefault(data["prefix"], name)
         problems += found
         if not found:
-            good_banks.append((path, data))
+            good_banks.append((name, data))
 
-    if problems:
-        return None, sorted(problems)
-    method = ScoringMethod.from_data(methods[0][1], str(methods[0][0]))
-    profile = _build_bank(profile_data, str(profile_path))
-    banks = tuple(sorted((_build_bank(d, str(p)) for p, d in good_banks), key=lambda b: b.id))
+    if problems or not methods:
+        return None, problems
+    method = ScoringMethod.from_data(methods[0][1], methods[0][0])
+    profile = _build_bank(profile_data, profile_name)
+    banks = tuple(sorted((_build_bank(d, n) for n, d in good_banks), key=lambda b: b.id))
     return Library(profile=profile, banks=banks, method=method), []
 
 

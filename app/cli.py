@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -136,3 +137,258 @@ def register(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path,
         click.echo(f"Cannot write {output}: {e.strerror}.", err=True)
         sys.exit(1)
     click.echo(f"Wrote {output}.", err=True)
+
+
+@cli.command("bank-docs")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of printing.")
+@banks_option
+def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
+    """Write every bank's questions, risks, mitigations and sources as Markdown."""
+    from .register import bank_docs as render
+
+    text = render(_library(extra_banks))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {output}.", err=True)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but this computer (127.0.0.1) needs a password: see set-password.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The SQLite database file. Default: your platform's data folder (see the README).")
+@click.option("--threads", default=8, show_default=True, type=int, help="Requests handled at once.")
+@banks_option
+def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks: tuple[Path, ...]) -> None:
+    """Start the web app."""
+    from . import server
+    from .store import Store
+    from .web import PASSWORD_SETTING, create_app
+
+    library = _library(extra_banks)
+    db_path = db_path or server.default_db_path()
+    store = Store(db_path)
+    network = not server.is_loopback(host)
+    if network and not store.setting(PASSWORD_SETTING):
+        click.echo(f"Refusing to listen on {host}: anyone on the network could read and change assessments.\n"
+                   f"Set a password first:  forethought set-password --db {db_path}", err=True)
+        sys.exit(2)
+    app = create_app(store, library, require_password=network)
+    shown = "localhost" if not network else host
+    click.echo(f"Forethought is running at http://{shown}:{port}/\nDatabase: {db_path}\nPress Ctrl+C to stop.")
+    server.serve(app, host, port, threads=threads)
+
+
+@cli.command("set-password")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The SQLite database file. Default: your platform's data folder.")
+@click.password_option(help="The password people must give before they can see or change assessments.")
+def set_password(db_path: Path | None, password: str) -> None:
+    """Set the password needed when the app is served beyond this computer."""
+    from werkzeug.security import generate_password_hash
+
+    from . import server
+    from .store import Store
+    from .web import PASSWORD_SETTING
+
+    if len(password) < 10:
+        click.echo("Use a password of at least 10 characters.", err=True)
+        sys.exit(1)
+    db_path = db_path or server.default_db_path()
+    Store(db_path).set_setting(PASSWORD_SETTING, generate_password_hash(password))
+    click.echo(f"Password set for {db_path}.")
+
+
+def _withhold(values: tuple[str, ...]) -> list[dict]:
+    out = []
+    for item in values:
+        where, sep, reason = item.partition("=")
+        if not sep or not reason.strip():
+            raise click.BadParameter(f"{item!r}: write it as POINTER=REASON, e.g. /banks/profile/answers/PR-05/value=Not yet announced",
+                                     param_hint="--withhold")
+        out.append({"pointer": where, "reason": reason.strip()})
+    return out
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the published JSON.")
+@click.option("--name", required=True, help="Name of the senior responsible owner signing it off.")
+@click.option("--role", required=True, help="Their role.")
+@click.option("--decision", required=True, type=click.Choice(["proceed", "proceed_with_conditions", "do_not_proceed"]))
+@click.option("--date", "sign_date", help="Date of the sign-off (YYYY-MM-DD). Default: today.")
+@click.option("--note", help="The sign-off's conditions or comments.")
+@click.option("--withhold", multiple=True, metavar="POINTER=REASON",
+              help="Withhold a field (a JSON pointer into the assessment) with the reason. Repeatable.")
+@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The version this one follows: the new file continues its series.")
+@click.option("--published-at", help="Timestamp of publication (ISO 8601). Default: now.")
+@click.option("--series", help="The publication's id, for a first version (default: a new random id).")
+@banks_option
+def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_date: str | None, note: str | None,
+            withhold: tuple[str, ...], previous: Path | None, published_at: str | None, series: str | None,
+            extra_banks: tuple[Path, ...]) -> None:
+    """Publish an assessment FILE as a signed-off, verifiable JSON document.
+
+    For organisations that publish without running the app: the output can be
+    checked with `forethought verify` and turned into a website with `forethought site`."""
+    import datetime as dt
+
+    from . import publish as publishing
+    from . import verify as verifying
+    from .store import new_id
+
+    from . import engine
+    from .web.journey import overall_status
+
+    library = _library(extra_banks)
+    doc = _load_assessment(file, library)
+    result = engine.score(doc, library)
+    if overall_status(result) != "completed":
+        click.echo(f"{file} is not complete, so it cannot be published. Required questions with no answer:", err=True)
+        for bank in result.banks:
+            for q in bank.unanswered:
+                if q.required:
+                    click.echo(f"  {q.id} {q.prompt}", err=True)
+        sys.exit(1)
+    if series is not None and not re.fullmatch(r"[A-Za-z0-9_-]{4,64}", series):
+        raise click.BadParameter("use 4 to 64 letters, digits, hyphens or underscores", param_hint="--series")
+    series, version, previous_hash = series or new_id(), 1, None
+    if previous is not None:
+        earlier = verifying.load(previous)
+        report = verifying.verify(earlier, str(previous))
+        if not report.ok:
+            click.echo(f"{previous} does not verify, so it cannot be continued:", err=True)
+            for line in report.problems:
+                click.echo(f"  {line}", err=True)
+            sys.exit(1)
+        series = earlier["publication"]["id"]
+        version = earlier["publication"]["version"] + 1
+        previous_hash = earlier["integrity"]["content_hash"]
+    sign_off = {"name": name, "role": role, "date": sign_date or dt.date.today().isoformat(), "decision": decision}
+    if note:
+        sign_off["note"] = note
+    from . import assessment
+
+    _, problems = assessment.check({**doc, "sign_off": sign_off}, library, str(file))
+    if problems:
+        _fail_with(ProblemsFound(problems), "The sign-off is not usable")
+    try:
+        published = publishing.publish(
+            doc, library, sign_off=sign_off, redactions=_withhold(withhold), series=series, version=version,
+            published_at=published_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            previous_content_hash=previous_hash)
+    except ValueError as e:
+        click.echo(f"Cannot publish: {e}.", err=True)
+        sys.exit(1)
+    output.write_text(json.dumps(published, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"Wrote {output}: version {version}, content hash {published['integrity']['content_hash']}.", err=True)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(file: Path, as_json: bool) -> None:
+    """Check a published assessment FILE: re-score it with the bank definitions
+    it carries, check its hashes, and list what a reviewer should look at.
+
+    Exits with status 0 only if every hash and every score matches."""
+    from . import verify as verifying
+
+    try:
+        published = verifying.load(file)
+    except ProblemsFound as e:
+        _fail_with(e, f"{file} cannot be read")
+    report = verifying.verify(published, str(file))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        sys.exit(0 if report.ok else 1)
+    if report.content_hash:
+        click.echo(f"Content hash {report.content_hash}: {'matches' if report.hash_ok else 'DOES NOT MATCH'}.")
+    if report.ok:
+        click.echo("Every score recomputes to the stored value from the answers and the definitions in the file.")
+    else:
+        click.echo(f"{len(report.problems)} {'thing does' if len(report.problems) == 1 else 'things do'} not match:")
+        for line in report.problems:
+            click.echo(f"  {line}")
+    if report.findings:
+        click.echo("\nFor a reviewer:")
+        labels = {"red_flag": "Red flags", "no_evidence": "Mitigations claimed without evidence",
+                  "dont_know_high_impact": "\"Don't know\" on questions that drive impact or a red flag",
+                  "unanswered": "Unanswered questions", "withheld": "Withheld fields", "stale_review": "Review dates passed"}
+        for kind, label in labels.items():
+            items = [f for f in report.findings if f.kind == kind]
+            if items:
+                click.echo(f"  {label} ({len(items)}):")
+                for f in items:
+                    click.echo(f"    {f.text}")
+    sys.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--reason", required=True, help="Why the version is withdrawn; shown with it.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the withdrawn copy here (default: change FILE in place).")
+def withdraw(file: Path, reason: str, output: Path | None) -> None:
+    """Mark a published FILE as withdrawn, with the reason. What was published,
+    and its content hash, do not change: the withdrawal sits beside them."""
+    import datetime as dt
+
+    from . import verify as verifying
+
+    try:
+        published = verifying.load(file)
+    except ProblemsFound as e:
+        _fail_with(e, f"{file} cannot be read")
+    problems = verifying.check_shape(published, str(file))
+    if problems:
+        _fail_with(ProblemsFound(problems), f"{file} is not a published assessment")
+    if published.get("withdrawal"):
+        click.echo(f"{file} was already withdrawn on {published['withdrawal']['withdrawn_at'][:10]}.", err=True)
+        sys.exit(1)
+    published["withdrawal"] = {"withdrawn_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                               "reason": reason.strip()}
+    (output or file).write_text(json.dumps(published, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"Withdrew version {published['publication']['version']} in {output or file}.", err=True)
+
+
+@cli.command()
+@click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Include everything published in this app database.")
+@click.option("--from", "sources", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Include published JSON files, or folders of them. Repeatable.")
+def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
+    """Write every published assessment as a static website in OUTDIR.
+
+    Pages, JSON, Markdown, CSV and an index for machines; it works from any
+    static web host and opened straight from disk. With neither --db nor
+    --from, it uses the app's default database."""
+    from . import server, site as static_site
+    from .store import Store
+
+    documents = []
+    if sources:
+        try:
+            documents = static_site.collect(list(sources))
+        except ProblemsFound as e:
+            _fail_with(e, "Some files are not published assessments")
+    if db_path or not sources:
+        path = db_path or server.default_db_path()
+        if not path.exists():
+            click.echo(f"There is no database at {path}.", err=True)
+            sys.exit(1)
+        store = Store(path)
+        for latest in store.published_latest():
+            for v in store.published_versions(latest["publication_id"]):
+                documents.append(store.published_document(v["publication_id"], v["version"]))
+    written = static_site.build(outdir, documents)
+    series = {d["publication"]["id"] for d in documents}
+    click.echo(f"Wrote {len(written)} files for {len(series)} published assessments ({len(documents)} versions) "
+               f"to {outdir}. Open {outdir / 'index.html'} to see it.")

@@ -101,18 +101,20 @@ def leaves(condition: dict, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
     yield condition, path
 
 
-def describe(condition: dict, label_of: Callable[[str], str] | None = None) -> str:
+def describe(condition: dict, label_of: Callable[[str], str] | None = None,
+             value_of: Callable[[str], str] | None = None) -> str:
     """The condition in words, for the register's method statement and docs."""
     label_of = label_of or (lambda qid: qid)
+    value_of = value_of or (lambda value: value)
     if "all" in condition:
-        return " and ".join(_bracket(part, label_of) for part in condition["all"])
+        return " and ".join(_bracket(part, label_of, value_of) for part in condition["all"])
     if "any" in condition:
-        return " or ".join(_bracket(part, label_of) for part in condition["any"])
+        return " or ".join(_bracket(part, label_of, value_of) for part in condition["any"])
     if "not" in condition:
-        return "not " + _bracket(condition["not"], label_of)
+        return "not " + _bracket(condition["not"], label_of, value_of)
     q = label_of(condition["question"])
     if "in" in condition:
-        values = condition["in"]
+        values = [value_of(v) for v in condition["in"]]
         if len(values) == 1:
             return f"{q} is {values[0]}"
         return f"{q} is one of {', '.join(values)}"
@@ -123,6 +125,6 @@ def describe(condition: dict, label_of: Callable[[str], str] | None = None) -> s
     return f"{q} is at most {condition['at_most']:g}"
 
 
-def _bracket(condition: dict, label_of: Callable[[str], str]) -> str:
-    text = describe(condition, label_of)
+def _bracket(condition: dict, label_of: Callable[[str], str], value_of: Callable[[str], str]) -> str:
+    text = describe(condition, label_of, value_of)
     return f"({text})" if ("all" in condition or "any" in condition) else text

@@ -106,6 +106,7 @@ class RiskResult:
     mitigations: list[MitigationResult]
     red_flags: list[RedFlagResult]
     assumptions: list[str]
+    capped: list[str]  # where the method's limit on lowering applied, in words
     owner: str | None
     review_date: str
     review_date_set_by: str  # "team" or "cadence"
@@ -185,15 +186,19 @@ def score(doc: dict, library: Library, today: dt.date | None = None) -> Assessme
     return AssessmentResult(
         assessment_date=assessed,
         method={"id": library.method.id, "version": library.method.version, "title": library.method.title,
-                "content_hash": library.method.content_hash},
+                "content_hash": library.method.content_hash, "max_lowering": library.method.max_lowering},
         banks=bank_results,
         overall=_overall(bank_results, library),
         notes=notes,
     )
 
 
-def _facts(doc: dict, library: Library) -> dict[str, Fact]:
-    """Visibility and answer of every question, in order, so each condition sees earlier facts."""
+def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fact]:
+    """Visibility and answer of every question, in order, so each condition sees earlier facts.
+
+    For scoring, a question whose condition is unknown counts as shown. A form
+    asks such a follow-up only when the unknown comes from a "don't know"; if
+    it comes from a question not yet answered, the form waits for that answer."""
     facts: dict[str, Fact] = {}
     fact_of = facts.__getitem__
     for bank in library.all_banks:
@@ -205,9 +210,18 @@ def _facts(doc: dict, library: Library) -> dict[str, Fact]:
                 visible = applies
             else:
                 shown = evaluate(question.show_when, fact_of)
+                if shown is None and for_form and any(
+                        facts[qid].value is None for qid in _unknown_questions(question.show_when, facts)):
+                    shown = False
                 visible = False if shown is False else (None if (shown is None or applies is None) else True)
             facts[question.id] = Fact(question.type, visible, documents.value(doc, bank.id, question.id))
     return facts
+
+
+def visibility(doc: dict, library: Library, *, for_form: bool = False) -> dict[str, bool | None]:
+    """Whether each question is shown: True, False, or None when that rests on
+    an unknown. `for_form` asks follow-ups only once their question is answered."""
+    return {qid: fact.visible for qid, fact in _facts(doc, library, for_form=for_form).items()}
 
 
 def _is_unknown(fact: Fact) -> bool:
@@ -430,10 +444,22 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
         return Score(l, i, s, rating.id, rating.label, forced)
 
     inherent = make(likelihood.value, impact.value, bool(flags))
-    residual = make(max(MIN_LEVEL, likelihood.value - lower["residual"][0]), max(MIN_LEVEL, impact.value - lower["residual"][1]),
-                    any(not f.cleared_in_residual for f in flags))
-    target = make(max(MIN_LEVEL, likelihood.value - lower["target"][0]), max(MIN_LEVEL, impact.value - lower["target"][1]),
-                  any(not f.cleared_in_target for f in flags))
+    capped: list[str] = []
+
+    def lowered(stage: str) -> tuple[int, int]:
+        """Inherent levels less what the stage's mitigations lower, within the
+        method's limit and never below 1."""
+        out = []
+        for i, (name, level) in enumerate((("likelihood", likelihood.value), ("impact", impact.value))):
+            total, limit = lower[stage][i], method.max_lowering[name]
+            if total > limit:
+                capped.append(f"{stage.capitalize()}: mitigations would lower {name} by {total}; "
+                              f"the method allows at most {limit}.")
+            out.append(max(MIN_LEVEL, level - min(total, limit)))
+        return out[0], out[1]
+
+    residual = make(*lowered("residual"), any(not f.cleared_in_residual for f in flags))
+    target = make(*lowered("target"), any(not f.cleared_in_target for f in flags))
 
     record = documents.risk_record(doc, bank.id, risk.id)
     if record.get("review_date"):
@@ -445,7 +471,7 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
         id=risk.id, bank_id=bank.id, title=risk.title, category=risk.category, statement=risk.statement,
         harmed=risk.harmed, inherent=inherent, residual=residual, target=target,
         likelihood=likelihood, impact=impact, mitigations=own, red_flags=flags,
-        assumptions=sorted(assumptions), owner=record.get("owner"), review_date=review_date,
+        assumptions=sorted(assumptions), capped=capped, owner=record.get("owner"), review_date=review_date,
         review_date_set_by=set_by, treatment=record.get("treatment"), note=record.get("note"),
     )
 

@@ -38,6 +38,7 @@ class ScoringMethod:
     impact: tuple[Level, ...]
     ratings: tuple[Rating, ...]
     red_flag_rating: str
+    max_lowering: dict  # {"likelihood": n, "impact": n}
     sources: tuple[str, ...]
     path: str
     content_hash: str
@@ -57,6 +58,7 @@ class ScoringMethod:
             impact=tuple(Level(**x) for x in sorted(data["impact"], key=lambda x: x["level"])),
             ratings=tuple(Rating(**x) for x in sorted(data["ratings"], key=lambda x: x["min"])),
             red_flag_rating=data["red_flag_rating"],
+            max_lowering=dict(data["max_lowering"]),
             sources=tuple(data.get("sources", [])),
             path=path,
             content_hash="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),

@@ -207,3 +207,65 @@ def json_text(doc: dict, result: AssessmentResult, library: Library) -> str:
         "assessment": doc,
         "result": result.to_dict(),
     }, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- The bank documentation ---------------------------------------------------
+
+
+def bank_docs(library: Library) -> str:
+    """Every bank's questions, risks, mitigations and sources as one Markdown document."""
+    from .conditions import describe
+
+    questions = library.questions
+
+    def label(qid: str) -> str:
+        # Bank text, escaped like any other; ids and option values are
+        # schema-checked ([A-Z0-9-] and [a-z0-9_]) and go into code spans.
+        return f"{qid} ({escape.one_line(questions[qid].short)})" if qid in questions else qid
+
+    def value(v: str) -> str:
+        return f"`{v}`"
+
+    def describe_md(condition: dict) -> escape.Markdown:
+        return escape.Markdown(describe(condition, label, value))
+
+    def answer_text(q) -> escape.Markdown:
+        if q.type in ("single_choice", "multiple_choice"):
+            kind = "One of" if q.type == "single_choice" else "Any of"
+            items = [f"`{o.value}` {escape.one_line(o.label)}" for o in q.options]
+            if q.dont_know:
+                items.append("`dont_know` Don't know")
+            return escape.Markdown(f"{kind}:<br>" + "<br>".join(items))
+        if q.type == "yes_no":
+            return escape.Markdown("`yes` / `no`" + (" / `dont_know`" if q.dont_know else ""))
+        if q.type == "number":
+            limits = [f"from {q.minimum:g}" if q.minimum is not None else "", f"to {q.maximum:g}" if q.maximum is not None else ""]
+            text = ("Whole number" if q.integer else "Number") + "".join(f" {x}" for x in limits if x)
+            return escape.md(text + (f", in {q.unit}" if q.unit else ""))
+        return escape.md({"text": "Text", "list": "A list, one item per line", "date": "A date"}[q.type])
+
+    def driver_text(d) -> escape.Markdown:
+        if d.points is not None:
+            points = ", ".join(f"{value(v)} +{p}" for v, p in d.points.items())
+        else:
+            points = ", ".join(f"at least {at_least:g}: +{p}" for at_least, p in d.bands)
+        text = f"{label(d.question)}: {points}; unanswered or don't know +{d.max_points}"
+        if d.when:
+            text += f"; only when {describe_md(d.when)}"
+        return escape.Markdown(text + (f". {escape.one_line(d.note)}" if d.note else ""))
+
+    def lowers_text(m) -> str:
+        parts = []
+        for x in m.lowers:
+            bits = [b for b in (f"likelihood −{x.likelihood}" if x.likelihood else "", f"impact −{x.impact}" if x.impact else "") if b]
+            parts.append(f"{x.risk}: {', '.join(bits)}")
+        return "\n".join(parts)
+
+    env = _environment()
+    return env.get_template("banks.md.j2").render(
+        library=library, method=library.method,
+        hash=lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
+        describe=describe_md, answer_text=answer_text, driver_text=driver_text,
+        lowers_text=lowers_text,
+        mitigation_ids=lambda bank, rid: ", ".join(m.id for m in bank.mitigations_for(rid)),
+    )

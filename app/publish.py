@@ -1,0 +1,217 @@
+"""Publishing: an immutable, checkable snapshot of a completed assessment.
+
+A published assessment is one JSON document (`schemas/published-assessment.schema.json`)
+that carries everything a reviewer needs to check it without us:
+
+- the assessment, with any withheld field replaced by "[withheld]" and listed
+  with its reason in `redactions`, so nothing silently vanishes;
+- the exact definitions it was scored with (every bank and the scoring
+  method), so it can be re-scored after the bundled banks change;
+- the computed results;
+- a content hash over all of that, and one digest per part (each answer,
+  each record, each risk's result), so `verify` can name exactly what was edited.
+
+Only words can be withheld (free-text answers, evidence, notes, owners): never
+an answer a score depends on, nor who signed it off, or no one could check it.
+A withheld field reads "[withheld: the reason]" wherever it appears.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from . import __version__
+from . import assessment as documents
+from . import engine
+from .banks import Library
+from .problems import pointer
+
+FORMAT = "forethought-published-assessment"
+FORMAT_VERSION = 1
+WITHHELD = "[withheld"  # a withheld field reads "[withheld: the reason]" wherever it appears
+HASHED_OUT = ("integrity", "withdrawal")  # integrity holds the hashes; withdrawal comes later
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def digest(data: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(data)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Withholdable:
+    pointer: str
+    label: str
+    value: str
+
+
+def withholdable(doc: dict, library: Library) -> list[Withholdable]:
+    """Every field of this assessment that may be withheld when it is published."""
+    out = []
+    for bank in library.all_banks:
+        entry = doc.get("banks", {}).get(bank.id, {})
+        for qid, answer in entry.get("answers", {}).items():
+            q = library.questions.get(qid)
+            if q is None:
+                continue
+            if "value" in answer and (q.type == "text" or (q.type == "list" and not q.item_pattern)):
+                out.append(Withholdable(pointer("banks", bank.id, "answers", qid, "value"), f"{qid} answer",
+                                        _text(answer["value"])))
+            for key in ("evidence", "note"):
+                if key in answer:
+                    out.append(Withholdable(pointer("banks", bank.id, "answers", qid, key), f"{qid} {key}", answer[key]))
+        for kind, keys in (("mitigations", ("owner", "evidence", "note")), ("risks", ("owner", "note"))):
+            for item, record in entry.get(kind, {}).items():
+                for key in keys:
+                    if key in record:
+                        out.append(Withholdable(pointer("banks", bank.id, kind, item, key), f"{item} {key}", record[key]))
+    if doc.get("sign_off", {}).get("note"):
+        out.append(Withholdable("/sign_off/note", "sign-off note", doc["sign_off"]["note"]))
+    return out
+
+
+def _text(value: Any) -> str:
+    return "\n".join(value) if isinstance(value, list) else str(value)
+
+
+def redact(doc: dict, redactions: list[dict], library: Library) -> dict:
+    """A copy of the document with each listed field replaced by "[withheld]".
+    Raises ValueError for a field that may not be withheld."""
+    allowed = {w.pointer for w in withholdable(doc, library)}
+    out = copy.deepcopy(doc)
+    for item in redactions:
+        where = item["pointer"]
+        if where not in allowed:
+            raise ValueError(f"{where} cannot be withheld: only words that no score depends on can be")
+        if not str(item.get("reason", "")).strip():
+            raise ValueError(f"{where} needs a reason for withholding it")
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in where.strip("/").split("/")]
+        target = out
+        for key in parts[:-1]:
+            target = target[key]
+        marker = withheld_text(item["reason"])
+        target[parts[-1]] = [marker] if isinstance(target[parts[-1]], list) else marker
+    return out
+
+
+def withheld_text(reason: str) -> str:
+    return f"[withheld: {' '.join(str(reason).split())}]"
+
+
+def is_withheld(value: Any) -> bool:
+    if isinstance(value, list):
+        return bool(value) and all(is_withheld(v) for v in value)
+    return isinstance(value, str) and value.startswith(WITHHELD)
+
+
+def publish(doc: dict, library: Library, *, sign_off: dict, redactions: list[dict], series: str,
+            version: int, published_at: str, previous_content_hash: str | None) -> dict:
+    """The published document for a checked assessment."""
+    signed = copy.deepcopy(doc)
+    signed["sign_off"] = sign_off
+    redacted = redact(signed, redactions, library)
+    result = engine.score(redacted, library)
+    profile = library.profile.questions
+    published = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "publication": {"id": series, "version": version, "published_at": published_at,
+                        "previous_content_hash": previous_content_hash},
+        "title": documents.value(redacted, "profile", "PR-01"),
+        "organisation": documents.value(redacted, "profile", "PR-02"),
+        "procurement": {
+            "stage": documents.value(redacted, "profile", "PR-03"),
+            "stage_label": profile["PR-03"].label_of(documents.value(redacted, "profile", "PR-03"))
+            if documents.value(redacted, "profile", "PR-03") else None,
+            "supplier": documents.value(redacted, "profile", "PR-05"),
+            "ocids": documents.value(redacted, "profile", "PR-06") or [],
+            "references": documents.value(redacted, "profile", "PR-07") or [],
+        },
+        "assessment": redacted,
+        "redactions": [{"pointer": r["pointer"], "reason": r["reason"].strip()} for r in redactions],
+        "method": {
+            "banks": [b.data for b in library.all_banks],
+            "scoring": library.method.data,
+        },
+        "result": result.to_dict(),
+        "generated_by": f"Forethought {__version__}",
+    }
+    published["integrity"] = integrity(published)
+    return published
+
+
+def parts(published: dict) -> dict[str, Any]:
+    """The separately hashed parts: each answer and record, each risk's result,
+    each definition, and the rest in a few larger pieces."""
+    out: dict[str, Any] = {}
+    doc = published.get("assessment", {})
+    for bank_id, entry in sorted(doc.get("banks", {}).items()):
+        for kind in ("answers", "mitigations", "risks"):
+            for item, record in sorted(entry.get(kind, {}).items()):
+                out[pointer("assessment", "banks", bank_id, kind, item)] = record
+        out[pointer("assessment", "banks", bank_id, "version")] = entry.get("version")
+    for key in ("sign_off", "assessment_date"):
+        out[pointer("assessment", key)] = doc.get(key)
+    for bank in published.get("method", {}).get("banks", []):
+        out[pointer("method", "banks", bank.get("id", "?"))] = bank
+    out[pointer("method", "scoring")] = published.get("method", {}).get("scoring")
+    for bank in published.get("result", {}).get("banks", []):
+        for risk in bank.get("risks", []):
+            out[pointer("result", "banks", bank.get("id", "?"), "risks", risk.get("id", "?"))] = risk
+    out["/result/overall"] = published.get("result", {}).get("overall")
+    for key in ("publication", "redactions", "procurement", "title", "organisation"):
+        out[pointer(key)] = published.get(key)
+    return out
+
+
+def content(published: dict) -> dict:
+    return {k: v for k, v in published.items() if k not in HASHED_OUT}
+
+
+def integrity(published: dict) -> dict:
+    return {
+        "algorithm": "sha256 of canonical JSON (keys sorted, no spaces, UTF-8)",
+        "content_hash": digest(content(published)),
+        "parts": {where: digest(value) for where, value in parts(published).items()},
+    }
+
+
+def short_hash(value: str) -> str:
+    return value.removeprefix("sha256:")[:16]
+
+
+# --- Comparing versions -----------------------------------------------------------
+
+
+def diff(old: dict, new: dict) -> dict:
+    """Answers and ratings that changed between two published versions."""
+    def answers(pub: dict) -> dict:
+        out = {}
+        for entry in pub["assessment"].get("banks", {}).values():
+            for qid, answer in entry.get("answers", {}).items():
+                out[qid] = answer.get("value")
+        return out
+
+    def ratings(pub: dict) -> dict:
+        return {r["id"]: {stage: (r[stage]["score"], r[stage]["rating_label"]) for stage in ("inherent", "residual", "target")}
+                | {"title": r["title"]}
+                for b in pub["result"]["banks"] for r in b["risks"]}
+
+    a, b = answers(old), answers(new)
+    changed_answers = [{"question": qid, "before": a.get(qid), "after": b.get(qid)}
+                       for qid in sorted(set(a) | set(b)) if a.get(qid) != b.get(qid)]
+    ra, rb = ratings(old), ratings(new)
+    changed_risks = []
+    for rid in sorted(set(ra) | set(rb)):
+        before, after = ra.get(rid), rb.get(rid)
+        if before != after:
+            changed_risks.append({"risk": rid, "title": (after or before)["title"],
+                                  "before": before, "after": after})
+    return {"answers": changed_answers, "risks": changed_risks,
+            "overall": {"before": old["result"]["overall"]["rating_label"], "after": new["result"]["overall"]["rating_label"]}}

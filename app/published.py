@@ -1,0 +1,182 @@
+"""Reading published assessments: for the app's public pages and for the static site.
+
+Both show the same templates from the same data, so this module turns a
+published document into what the pages need: its scores re-computed from the
+definitions it carries (so a page shows what `verify` would), its answers with
+withheld fields marked, the index with filters, a diff and a comparison."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+
+from . import assessment as documents
+from . import engine, publish, register, verify
+from .banks import Library
+from .engine import AssessmentResult
+
+DECISIONS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions", "do_not_proceed": "Do not proceed"}
+
+
+@dataclass
+class Scored:
+    published: dict
+    library: Library
+    doc: dict
+    result: AssessmentResult
+    report: verify.Report
+
+    @property
+    def publication(self) -> dict:
+        return self.published["publication"]
+
+    @property
+    def withdrawal(self) -> dict | None:
+        return self.published.get("withdrawal")
+
+    def context(self) -> dict:
+        return register.context(self.doc, self.result, self.library)
+
+    def register_markdown(self) -> str:
+        return register.markdown(self.doc, self.result, self.library)
+
+
+_LIBRARIES: "OrderedDict[str, Library]" = OrderedDict()
+_LOCK = Lock()
+
+
+def _library(published: dict) -> Library:
+    """The carried definitions as a library; the same definitions are shared by
+    many versions, so each is checked and built once per process."""
+    key = publish.digest(published["method"])
+    with _LOCK:
+        if key in _LIBRARIES:
+            _LIBRARIES.move_to_end(key)
+            return _LIBRARIES[key]
+    library = verify.carried_library(published, "published file")
+    with _LOCK:
+        _LIBRARIES[key] = library
+        while len(_LIBRARIES) > 16:
+            _LIBRARIES.popitem(last=False)
+    return library
+
+
+def scored(published: dict, today: dt.date | None = None) -> Scored:
+    report = verify.verify(published, "published file", today=today)
+    library = _library(published)
+    doc, _ = documents.check(published["assessment"], library)
+    doc = doc or published["assessment"]
+    return Scored(published, library, doc, engine.score(doc, library), report)
+
+
+def summary(published: dict) -> dict:
+    """The columns an index lists, from the document alone."""
+    result = published["result"]
+    return {
+        "title": published.get("title"), "organisation": published.get("organisation"),
+        "stage": published["procurement"].get("stage_label"),
+        "rating": result["overall"].get("rating"),
+        "banks": json.dumps(result["overall"].get("banks_applying", [])),
+        "decision": published["assessment"]["sign_off"]["decision"],
+    }
+
+
+def answers(scored_: Scored) -> list[dict]:
+    """Every bank that applies, its sections and the questions shown, with
+    answers, evidence and notes, and any withheld field marked as such."""
+    visible = engine.visibility(scored_.doc, scored_.library)
+    out = []
+    for bank in scored_.library.all_banks:
+        bank_result = scored_.result.bank(bank.id)
+        if not bank_result.applies:
+            continue
+        sections = []
+        for section in bank.sections:
+            rows = []
+            for qid in section.question_ids:
+                if visible[qid] is False:
+                    continue
+                q = bank.questions[qid]
+                answer = documents.answer(scored_.doc, bank.id, qid)
+                value = answer.get("value")
+                rows.append({
+                    "id": qid, "prompt": q.prompt,
+                    "answer": None if value is None else (value[0] if publish.is_withheld(value) else q.label_of(value)),
+                    "withheld": publish.is_withheld(value),
+                    "evidence": answer.get("evidence"), "note": answer.get("note"),
+                    "evidence_is_link": str(answer.get("evidence", "")).startswith(("https://", "http://")),
+                })
+            sections.append({"title": section.title, "rows": rows})
+        out.append({"id": bank.id, "title": bank.title, "version": bank.version, "hash": bank.content_hash,
+                    "sections": sections})
+    return out
+
+
+FILTERS = ("organisation", "bank", "rating", "stage", "from", "to")
+
+
+def filter_index(rows: list[dict], args: dict) -> list[dict]:
+    """Published assessments matching the index filters (any filter left empty matches all)."""
+    out = []
+    for row in rows:
+        if args.get("organisation") and row["organisation"] != args["organisation"]:
+            continue
+        if args.get("bank") and args["bank"] not in row["banks"]:
+            continue
+        if args.get("rating") and row["rating"] != args["rating"]:
+            continue
+        if args.get("stage") and row["stage"] != args["stage"]:
+            continue
+        if args.get("from") and row["published_at"][:10] < args["from"]:
+            continue
+        if args.get("to") and row["published_at"][:10] > args["to"]:
+            continue
+        out.append(row)
+    return out
+
+
+def filter_choices(rows: list[dict], bank_titles: dict[str, str]) -> dict:
+    return {
+        "organisation": sorted({r["organisation"] for r in rows if r["organisation"]}),
+        "bank": sorted({b for r in rows for b in r["banks"]}, key=lambda b: bank_titles.get(b, b)),
+        "stage": sorted({r["stage"] for r in rows if r["stage"]}),
+    }
+
+
+def compare(scoreds: list[Scored], only_differences: bool = True) -> dict:
+    """Ratings per risk and the answers behind the scores, side by side."""
+    risk_rows: "OrderedDict[str, dict]" = OrderedDict()
+    for column, s in enumerate(scoreds):
+        for r in s.result.risks:
+            row = risk_rows.setdefault(r.id, {"id": r.id, "title": r.title, "cells": [None] * len(scoreds)})
+            row["cells"][column] = r
+    key_questions: "OrderedDict[str, str]" = OrderedDict()
+    for s in scoreds:
+        for bank in s.library.banks:
+            for risk in bank.risks:
+                for driver in (*risk.likelihood.drivers, *risk.impact.drivers):
+                    key_questions.setdefault(driver.question, s.library.questions[driver.question].prompt)
+    answer_rows = []
+    for qid, prompt in key_questions.items():
+        cells = []
+        for s in scoreds:
+            q = s.library.questions.get(qid)
+            value = documents.value(s.doc, q.bank_id, qid) if q else None
+            cells.append(None if value is None or q is None else q.label_of(value))
+        if only_differences and len(set(cells)) <= 1:
+            continue
+        answer_rows.append({"id": qid, "prompt": prompt, "cells": cells})
+    return {"risks": sorted(risk_rows.values(), key=lambda r: r["id"]), "answers": answer_rows}
+
+
+def index_json(rows: list[dict], url_for_version) -> list[dict]:
+    """The machine-readable index: one entry per latest version."""
+    return [{
+        "id": r["publication_id"], "version": r["version"], "title": r["title"], "organisation": r["organisation"],
+        "stage": r["stage"], "rating": r["rating"], "banks": r["banks"], "decision": r["decision"],
+        "published_at": r["published_at"], "content_hash": r["content_hash"],
+        "withdrawn": bool(r.get("withdrawn_at")), "url": url_for_version(r["publication_id"], r["version"], "json"),
+    } for r in rows]

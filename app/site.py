@@ -1,0 +1,181 @@
+"""The static site: every published assessment as files any web host can serve,
+and that also work opened straight from disk.
+
+    OUT/index.html, index.json, compare.html, static/forethought.css
+    OUT/p/<publication>/index.html                   the latest version
+    OUT/p/<publication>/v<n>/index.html              each version, with
+    OUT/p/<publication>/v<n>/assessment.json         its published JSON,
+    OUT/p/<publication>/v<n>/register.md, .csv       and its register
+    OUT/p/<publication>/diff-<a>-<b>.html            what changed between versions
+
+The pages come from the same templates as the app's public pages; only the
+links differ. Every link is relative and names its file (index.html), since a
+browser reading from disk does not look for index.html in a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from . import published as reading
+from . import register
+from .problems import Problem, ProblemsFound
+from .verify import check_shape
+
+TEMPLATES = Path(__file__).parent / "web" / "templates"
+STATIC = Path(__file__).parent / "web" / "static"
+
+
+class StaticLinks:
+    static = True
+
+    def __init__(self, depth: int):
+        self.prefix = "../" * depth
+
+    def index(self, **filters) -> str:
+        return self.prefix + "index.html"
+
+    def version(self, publication_id: str, version: int) -> str:
+        return f"{self.prefix}p/{publication_id}/v{version}/index.html"
+
+    def download(self, publication_id: str, version: int, ext: str) -> str:
+        name = {"json": "assessment.json", "md": "register.md", "csv": "register.csv"}[ext]
+        return f"{self.prefix}p/{publication_id}/v{version}/{name}"
+
+    def diff(self, publication_id: str, old: int, new: int) -> str:
+        return f"{self.prefix}p/{publication_id}/diff-{old}-{new}.html"
+
+    def compare(self, ids: list[str]) -> str:
+        return self.prefix + "compare.html"
+
+    def index_json(self) -> str:
+        return self.prefix + "index.json"
+
+    def css(self) -> str:
+        return self.prefix + "static/forethought.css"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    from .web import _when
+    from .web.rendering import markdown_html
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
+                             undefined=jinja2.Undefined)
+    env.filters["markdown"] = markdown_html
+    env.filters["when"] = _when
+    return env
+
+
+def row(document: dict) -> dict:
+    """An index row for a published document, as the store lists one."""
+    summary = reading.summary(document)
+    return {"publication_id": document["publication"]["id"], "version": document["publication"]["version"],
+            "content_hash": document["integrity"]["content_hash"], "published_at": document["publication"]["published_at"],
+            "title": summary["title"], "organisation": summary["organisation"], "stage": summary["stage"],
+            "rating": summary["rating"], "banks": json.loads(summary["banks"]), "decision": summary["decision"],
+            "withdrawn_at": (document.get("withdrawal") or {}).get("withdrawn_at"),
+            "withdrawn_reason": (document.get("withdrawal") or {}).get("reason")}
+
+
+def collect(paths: list[Path]) -> list[dict]:
+    """Published documents from files and folders; every problem reported at once."""
+    documents, problems, seen = [], [], {}
+    files = []
+    for path in paths:
+        files.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
+    for path in files:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            problems.append(Problem(str(path), "", f"cannot be read as JSON ({e})"))
+            continue
+        if isinstance(document, dict) and document.get("format") == "forethought-assessment":
+            continue  # an assessment draft that sits next to published files: not for publishing
+        found = check_shape(document, str(path))
+        if found:
+            problems.extend(found)
+            continue
+        key = (document["publication"]["id"], document["publication"]["version"])
+        if key in seen and seen[key] != document["integrity"]["content_hash"]:
+            problems.append(Problem(str(path), "/publication", f"a different document is already version {key[1]} of {key[0]}"))
+            continue
+        if key not in seen:
+            seen[key] = document["integrity"]["content_hash"]
+            documents.append(document)
+    if problems:
+        raise ProblemsFound(problems)
+    return documents
+
+
+def build(out: Path, documents: list[dict]) -> list[Path]:
+    """Write the site; returns the files written."""
+    env = environment()
+    written: list[Path] = []
+
+    def write(relative: str, text: str) -> None:
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+
+    series: dict[str, list[dict]] = {}
+    for document in documents:
+        series.setdefault(document["publication"]["id"], []).append(document)
+    for versions in series.values():
+        versions.sort(key=lambda d: d["publication"]["version"])
+
+    latest_rows = sorted((row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]),
+                         reverse=True)
+    bank_titles = {}
+    method = None
+    scoreds = {}
+    for publication_id, versions in series.items():
+        version_rows = [row(d) for d in versions]
+        for i, document in enumerate(versions):
+            scored = reading.scored(document)
+            n = document["publication"]["version"]
+            scoreds[(publication_id, n)] = scored
+            bank_titles.update({b.id: b.title for b in scored.library.banks})
+            method = method or scored.library.method
+            page = env.get_template("public/version.html").render(
+                links=StaticLinks(3), s=scored, answers=reading.answers(scored), versions=version_rows,
+                context=scored.context(), decisions=reading.DECISIONS)
+            write(f"p/{publication_id}/v{n}/index.html", page)
+            write(f"p/{publication_id}/v{n}/assessment.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+            write(f"p/{publication_id}/v{n}/register.md", scored.register_markdown())
+            write(f"p/{publication_id}/v{n}/register.csv", register.csv_text(scored.result))
+            if i == len(versions) - 1:
+                write(f"p/{publication_id}/index.html", env.get_template("public/version.html").render(
+                    links=StaticLinks(2), s=scored, answers=reading.answers(scored), versions=version_rows,
+                    context=scored.context(), decisions=reading.DECISIONS))
+            if i > 0:
+                before = scoreds[(publication_id, versions[i - 1]["publication"]["version"])]
+                from .web.public import reading_diff
+                write(f"p/{publication_id}/diff-{before.publication['version']}-{n}.html",
+                      env.get_template("public/diff.html").render(links=StaticLinks(2), before=before, after=scored,
+                                                                  changes=reading_diff(before, scored)))
+
+    if method is None:
+        from .banks import bundled_library
+        method = bundled_library().method
+    write("index.html", env.get_template("public/index.html").render(
+        links=StaticLinks(0), rows=latest_rows, total=len(latest_rows), args={}, choices={}, bank_titles=bank_titles,
+        method=method))
+    latest = [scoreds[(r["publication_id"], r["version"])] for r in latest_rows]
+    write("compare.html", env.get_template("public/compare.html").render(
+        links=StaticLinks(0), scoreds=latest, table=reading.compare(latest, only_differences=True), everything=False,
+        ids=[]))
+    links = StaticLinks(0)
+    write("index.json", json.dumps(reading.index_json(latest_rows, links.download), indent=2, ensure_ascii=False) + "\n")
+    (out / "static").mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(STATIC / "forethought.css", out / "static" / "forethought.css")
+    written.append(out / "static" / "forethought.css")
+    return written
+

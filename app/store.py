@@ -1,0 +1,377 @@
+"""The SQLite store for the web app: assessments, their history, and settings.
+
+sqlite-utils over one SQLite file in WAL mode. Every change is one
+transaction that writes the new document and appends its history entry
+together, so a crash leaves either both or neither. The history table is
+append-only: triggers refuse updates and deletes. This module knows nothing of
+Flask or of scoring; callers pass in the summary columns they want listed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import sqlite3
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("forethought")
+
+
+@migrations()
+def m001_assessments_and_history(db: Database) -> None:
+    db["assessments"].create({
+        "id": str,
+        "version": int,  # goes up by one with every change; used to cache scores
+        "document": str,  # the assessment JSON
+        "title": str, "organisation": str, "stage": str, "status": str, "rating": str,
+        "created": str, "updated": str, "duplicated_from": str,
+    }, pk="id", not_null={"version", "document", "created", "updated"})
+    db["assessments"].create_index(["updated"])
+    db["history"].create({
+        "id": int, "assessment_id": str, "version": int, "at": str, "who": str,
+        "action": str, "changes": str,
+    }, pk="id", foreign_keys=[("assessment_id", "assessments", "id")])
+    db["history"].create_index(["assessment_id", "id"])
+    db.execute("""
+        CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+    db.execute("""
+        CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+    db["settings"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m002_publications_and_reviews(db: Database) -> None:
+    db["published_versions"].create({
+        "id": int, "publication_id": str, "assessment_id": str, "version": int, "content_hash": str,
+        "published_at": str, "title": str, "organisation": str, "stage": str, "rating": str, "banks": str,
+        "decision": str, "document": str, "withdrawn_at": str, "withdrawn_reason": str, "withdrawn_by": str,
+    }, pk="id", not_null={"publication_id", "version", "content_hash", "published_at", "document"})
+    db["published_versions"].create_index(["publication_id", "version"], unique=True)
+    db["published_versions"].create_index(["assessment_id"])
+    # A published version never changes; withdrawing sets the withdrawal columns once.
+    db.execute("""
+        CREATE TRIGGER published_immutable BEFORE UPDATE ON published_versions
+        WHEN OLD.withdrawn_at IS NOT NULL OR NEW.document IS NOT OLD.document
+          OR NEW.content_hash IS NOT OLD.content_hash OR NEW.version IS NOT OLD.version
+          OR NEW.publication_id IS NOT OLD.publication_id OR NEW.published_at IS NOT OLD.published_at
+        BEGIN SELECT RAISE(ABORT, 'published versions are immutable'); END""")
+    db.execute("""
+        CREATE TRIGGER published_no_delete BEFORE DELETE ON published_versions
+        BEGIN SELECT RAISE(ABORT, 'published versions are never deleted'); END""")
+    db["review_subjects"].create({"content_hash": str, "document": str, "source": str, "added": str},
+                                 pk="content_hash")
+    db["review_notes"].create({"id": int, "content_hash": str, "target": str, "note": str, "who": str, "at": str},
+                              pk="id")
+    db["review_notes"].create_index(["content_hash", "id"])
+
+
+class Conflict(Exception):
+    """Raised by a change function when the stored document moved underneath it."""
+
+    def __init__(self, details: Any = None):
+        super().__init__("the assessment changed since it was read")
+        self.details = details
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Record:
+    id: str
+    version: int
+    document: dict
+    created: str
+    updated: str
+    title: str | None
+    organisation: str | None
+    stage: str | None
+    status: str | None
+    rating: str | None
+    duplicated_from: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change function returns: the new document, its listed summary,
+    what happened in words, and the field-level differences for the history."""
+
+    document: dict
+    summary: dict
+    action: str
+    changes: list[dict]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Store:
+    """One SQLite file. Connections are per thread, as the server runs requests on several."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        db = self.db
+        db.enable_wal()
+        migrations.apply(db)
+
+    @property
+    def db(self) -> Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(str(self.path), timeout=15, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA busy_timeout = 15000")
+            # In WAL mode NORMAL is durable against a process crash, which is the
+            # failure a laptop app sees; FULL also covers power loss mid-write.
+            conn.execute("PRAGMA synchronous = FULL")
+            db = self._local.db = Database(conn)
+        return db
+
+    @contextmanager
+    def _write(self) -> Iterator[Database]:
+        """One write transaction, taking the write lock at the start so a
+        read-check-write cannot interleave with another writer."""
+        db = self.db
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.rollback()
+            raise
+        else:
+            db.conn.commit()
+
+    # --- settings -------------------------------------------------------------
+
+    def setting(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._write() as db:
+            db["settings"].upsert({"key": key, "value": value}, pk="key")
+
+    def secret(self, key: str) -> str:
+        """A random secret made on first use and kept, e.g. the session signing key."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+            if row:
+                return row[0]
+            value = secrets.token_hex(32)
+            db["settings"].insert({"key": key, "value": value})
+            return value
+
+    # --- assessments ----------------------------------------------------------
+
+    def create(self, document: dict, summary: dict, who: str, action: str,
+               duplicated_from: str | None = None) -> str:
+        assessment_id = new_id()
+        at = now()
+        with self._write() as db:
+            db["assessments"].insert({
+                "id": assessment_id, "version": 1, "document": json.dumps(document, ensure_ascii=False),
+                "created": at, "updated": at, "duplicated_from": duplicated_from, **summary,
+            })
+            self._log(db, assessment_id, 1, at, who, action, [])
+        return assessment_id
+
+    def get(self, assessment_id: str) -> Record:
+        row = self.db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+        if row is None:
+            raise NotFound(assessment_id)
+        data = dict(zip([c[0] for c in self.db.conn.execute("SELECT * FROM assessments LIMIT 0").description], row))
+        return Record(**{**data, "document": json.loads(data["document"])})
+
+    def version(self, assessment_id: str) -> int:
+        row = self.db.execute("SELECT version FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+        if row is None:
+            raise NotFound(assessment_id)
+        return row[0]
+
+    def update(self, assessment_id: str, change: Callable[[Record], Change], who: str) -> Record:
+        """Apply `change` to the latest stored record inside one write
+        transaction. `change` may raise Conflict; then nothing is written."""
+        with self._write() as db:
+            row = db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+            if row is None:
+                raise NotFound(assessment_id)
+            columns = [c[0] for c in db.conn.execute("SELECT * FROM assessments LIMIT 0").description]
+            data = dict(zip(columns, row))
+            current = Record(**{**data, "document": json.loads(data["document"])})
+            result = change(current)
+            if not result.changes:
+                return current
+            version, at = current.version + 1, now()
+            db.execute(
+                "UPDATE assessments SET document = ?, version = ?, updated = ?, title = ?, organisation = ?,"
+                " stage = ?, status = ?, rating = ? WHERE id = ?",
+                [json.dumps(result.document, ensure_ascii=False), version, at,
+                 result.summary.get("title"), result.summary.get("organisation"), result.summary.get("stage"),
+                 result.summary.get("status"), result.summary.get("rating"), assessment_id],
+            )
+            self._log(db, assessment_id, version, at, who, result.action, result.changes)
+        return self.get(assessment_id)
+
+    def _log(self, db: Database, assessment_id: str, version: int, at: str, who: str,
+             action: str, changes: list[dict]) -> None:
+        db["history"].insert({
+            "assessment_id": assessment_id, "version": version, "at": at, "who": who,
+            "action": action, "changes": json.dumps(changes, ensure_ascii=False),
+        })
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+
+    def page(self, offset: int = 0, limit: int = 50) -> list[dict]:
+        """Assessments for the home page, most recently changed first."""
+        rows = self.db.execute(
+            "SELECT id, title, organisation, stage, status, rating, updated FROM assessments"
+            " ORDER BY updated DESC, id LIMIT ? OFFSET ?", [limit, offset]).fetchall()
+        keys = ["id", "title", "organisation", "stage", "status", "rating", "updated"]
+        return [dict(zip(keys, row)) for row in rows]
+
+    def history(self, assessment_id: str) -> list[dict]:
+        rows = self.db.execute(
+            "SELECT version, at, who, action, changes FROM history WHERE assessment_id = ? ORDER BY id DESC",
+            [assessment_id]).fetchall()
+        return [{"version": v, "at": at, "who": who, "action": action, "changes": json.loads(changes)}
+                for v, at, who, action, changes in rows]
+
+    # --- publications ---------------------------------------------------------
+
+    def publish(self, assessment_id: str, build: Callable[[str, int, str | None, str], dict],
+                summarise: Callable[[dict], dict], who: str) -> dict:
+        """Publish the next version of an assessment's publication in one
+        transaction. `build(series, version, previous_hash, published_at)`
+        returns the published document."""
+        at = now()
+        with self._write() as db:
+            row = db.execute(
+                "SELECT publication_id, version, content_hash FROM published_versions WHERE assessment_id = ?"
+                " ORDER BY version DESC LIMIT 1", [assessment_id]).fetchone()
+            series, version, previous = (row[0], row[1] + 1, row[2]) if row else (new_id(), 1, None)
+            document = build(series, version, previous, at)
+            db["published_versions"].insert({
+                "publication_id": series, "assessment_id": assessment_id, "version": version,
+                "content_hash": document["integrity"]["content_hash"], "published_at": at,
+                "document": json.dumps(document, ensure_ascii=False), **summarise(document),
+            })
+            current = db.execute("SELECT version FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+            self._log(db, assessment_id, current[0], at, who, f"Published version {version}", [])
+        return document
+
+    def add_published(self, document: dict, summary: dict) -> None:
+        """Keep a published document made elsewhere (forethought publish), as it is."""
+        publication = document["publication"]
+        with self._write() as db:
+            db["published_versions"].insert({
+                "publication_id": publication["id"], "assessment_id": None, "version": publication["version"],
+                "content_hash": document["integrity"]["content_hash"], "published_at": publication["published_at"],
+                "document": json.dumps(document, ensure_ascii=False), **summary,
+            })
+
+    _PUBLISHED_COLUMNS = ("publication_id", "assessment_id", "version", "content_hash", "published_at", "title",
+                          "organisation", "stage", "rating", "banks", "decision", "withdrawn_at", "withdrawn_reason")
+
+    def published_latest(self) -> list[dict]:
+        """The latest version of every publication, newest first."""
+        columns = ", ".join(self._PUBLISHED_COLUMNS)
+        rows = self.db.execute(
+            f"SELECT {columns} FROM published_versions p WHERE version = "
+            "(SELECT max(version) FROM published_versions q WHERE q.publication_id = p.publication_id)"
+            " ORDER BY published_at DESC, publication_id").fetchall()
+        return [self._published_row(row) for row in rows]
+
+    def published_versions(self, publication_id: str) -> list[dict]:
+        columns = ", ".join(self._PUBLISHED_COLUMNS)
+        rows = self.db.execute(f"SELECT {columns} FROM published_versions WHERE publication_id = ? ORDER BY version",
+                               [publication_id]).fetchall()
+        return [self._published_row(row) for row in rows]
+
+    def published_for(self, assessment_id: str) -> list[dict]:
+        columns = ", ".join(self._PUBLISHED_COLUMNS)
+        rows = self.db.execute(f"SELECT {columns} FROM published_versions WHERE assessment_id = ? ORDER BY version",
+                               [assessment_id]).fetchall()
+        return [self._published_row(row) for row in rows]
+
+    def published_document(self, publication_id: str, version: int) -> dict:
+        row = self.db.execute(
+            "SELECT document, withdrawn_at, withdrawn_reason FROM published_versions"
+            " WHERE publication_id = ? AND version = ?", [publication_id, version]).fetchone()
+        if row is None:
+            raise NotFound(f"{publication_id} v{version}")
+        document = json.loads(row[0])
+        if row[1]:
+            document["withdrawal"] = {"withdrawn_at": row[1], "reason": row[2]}
+        return document
+
+    def _published_row(self, row) -> dict:
+        data = dict(zip(self._PUBLISHED_COLUMNS, row))
+        data["banks"] = json.loads(data["banks"] or "[]")
+        return data
+
+    def withdraw(self, publication_id: str, version: int, reason: str, who: str) -> None:
+        at = now()
+        with self._write() as db:
+            row = db.execute("SELECT assessment_id, withdrawn_at FROM published_versions"
+                             " WHERE publication_id = ? AND version = ?", [publication_id, version]).fetchone()
+            if row is None:
+                raise NotFound(f"{publication_id} v{version}")
+            if row[1]:
+                return
+            db.execute("UPDATE published_versions SET withdrawn_at = ?, withdrawn_reason = ?, withdrawn_by = ?"
+                       " WHERE publication_id = ? AND version = ?", [at, reason, who, publication_id, version])
+            if row[0]:
+                current = db.execute("SELECT version FROM assessments WHERE id = ?", [row[0]]).fetchone()
+                self._log(db, row[0], current[0], at, who, f"Withdrew published version {version}: {reason}", [])
+
+    # --- reviews ------------------------------------------------------------------
+
+    def add_review_subject(self, document: dict, source: str) -> str:
+        """Keep a published document for review, keyed by the hash of what it
+        actually contains: a tampered copy that claims the original's hash is
+        a different subject."""
+        import hashlib
+
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        content_hash = "sha256:" + hashlib.sha256(canonical).hexdigest()
+        with self._write() as db:
+            if not db.execute("SELECT 1 FROM review_subjects WHERE content_hash = ?", [content_hash]).fetchone():
+                db["review_subjects"].insert({"content_hash": content_hash, "source": source, "added": now(),
+                                              "document": json.dumps(document, ensure_ascii=False)})
+        return content_hash
+
+    def review_subject(self, content_hash: str) -> tuple[dict, str]:
+        row = self.db.execute("SELECT document, source FROM review_subjects WHERE content_hash = ?",
+                              [content_hash]).fetchone()
+        if row is None:
+            raise NotFound(content_hash)
+        return json.loads(row[0]), row[1]
+
+    def add_review_note(self, content_hash: str, target: str, note: str, who: str) -> None:
+        with self._write() as db:
+            db["review_notes"].insert({"content_hash": content_hash, "target": target, "note": note, "who": who,
+                                       "at": now()})
+
+    def review_notes(self, content_hash: str) -> list[dict]:
+        rows = self.db.execute("SELECT target, note, who, at FROM review_notes WHERE content_hash = ? ORDER BY id",
+                               [content_hash]).fetchall()
+        return [{"target": t, "note": n, "who": w, "at": a} for t, n, w, a in rows]

@@ -1,0 +1,213 @@
+"""Verifying a published assessment with nothing but the file itself.
+
+`verify` re-scores the assessment with the bank definitions the file carries
+(not the ones installed here, which may have changed since), checks the
+content hash and every part's digest, and reports each mismatch by name. It
+also lists what a reviewer looks for: unanswered questions, mitigations
+claimed without evidence, red flags, "don't know" on questions that drive
+impact or a red flag, withheld fields, and review dates that have passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from referencing import Registry, Resource
+
+from . import assessment as documents
+from . import engine, publish, resources
+from .banks import Library, library_from_data
+from .conditions import leaves
+from .problems import Problem, ProblemsFound
+from .validation import schema_problems
+
+STAGES = ("inherent", "residual", "target")
+
+
+@dataclass
+class Finding:
+    kind: str  # unanswered, no_evidence, red_flag, dont_know_high_impact, withheld, stale_review
+    where: str  # a question, risk or mitigation id, or a JSON pointer
+    text: str
+
+
+@dataclass
+class Report:
+    name: str
+    content_hash: str | None = None
+    hash_ok: bool = False
+    problems: list[str] = field(default_factory=list)  # what does not match, in words
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.hash_ok and not self.problems
+
+    def to_dict(self) -> dict:
+        return {"file": self.name, "ok": self.ok, "content_hash": self.content_hash, "hash_ok": self.hash_ok,
+                "mismatches": self.problems,
+                "findings": [f.__dict__ for f in self.findings]}
+
+
+@lru_cache(maxsize=1)
+def published_validator() -> jsonschema.Draft202012Validator:
+    def load(name: str) -> dict:
+        return json.loads(resources.schema_path(name).read_text(encoding="utf-8"))
+
+    registry = Registry().with_resources([
+        (schema["$id"], Resource.from_contents(schema))
+        for schema in (load("question-bank.schema.json"), load("scoring-method.schema.json"))])
+    return jsonschema.Draft202012Validator(load("published-assessment.schema.json"), registry=registry,
+                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def check_shape(published: Any, name: str) -> list[Problem]:
+    if not isinstance(published, dict):
+        return [Problem(name, "", "a published assessment must be a JSON object")]
+    return schema_problems(published, published_validator(), name)
+
+
+def carried_library(published: dict, name: str) -> Library:
+    """The library the file was scored with, from its own definitions."""
+    method = published["method"]
+    items = [(f"{name} /method/banks/{i}", b) for i, b in enumerate(method["banks"])]
+    items.append((f"{name} /method/scoring", method["scoring"]))
+    library, problems = library_from_data(items)
+    if problems:
+        raise ProblemsFound(problems)
+    return library
+
+
+def verify(published: Any, name: str = "published file", today: dt.date | None = None) -> Report:
+    today = today or dt.date.today()
+    report = Report(name)
+    shape = check_shape(published, name)
+    if shape:
+        report.problems = [f"{p.where or '(top level)'}: {p.message}" for p in shape]
+        return report
+    stored = published["integrity"]
+    report.content_hash = stored["content_hash"]
+    recomputed = publish.integrity(published)
+    report.hash_ok = recomputed["content_hash"] == stored["content_hash"]
+    if not report.hash_ok:
+        report.problems.append(f"content hash: stored {stored['content_hash']}, recomputed {recomputed['content_hash']}")
+    for where, value in recomputed["parts"].items():
+        if stored["parts"].get(where) != value:
+            report.problems.append(f"{_describe(where)} ({where}) does not match its recorded digest"
+                                   + ("" if where in stored["parts"] else ": it has no recorded digest"))
+    for where in stored["parts"]:
+        if where not in recomputed["parts"]:
+            report.problems.append(f"{_describe(where)} ({where}) has a recorded digest but is missing")
+
+    try:
+        library = carried_library(published, name)
+    except ProblemsFound as e:
+        report.problems += [f"carried definitions: {p}" for p in e.problems]
+        return report
+    doc, problems = documents.check(published["assessment"], library, name + " /assessment")
+    if problems:
+        report.problems += [f"/assessment{p.where}: {p.message}" for p in problems]
+        return report
+    result = engine.score(doc, library).to_dict()
+    report.problems += _compare(published["result"], result)
+    report.findings = findings(published, doc, library, result, today)
+    return report
+
+
+def _describe(where: str) -> str:
+    parts = where.strip("/").split("/")
+    if parts[:2] == ["assessment", "banks"] and len(parts) == 5:
+        kind = {"answers": "answer to", "mitigations": "record for mitigation", "risks": "record for risk"}[parts[3]]
+        return f"The {kind} {parts[4]}"
+    if parts[:2] == ["result", "banks"] and len(parts) == 5:
+        return f"The stored result for risk {parts[4]}"
+    if parts[:2] == ["method", "banks"]:
+        return f"The definition of bank {parts[2]}"
+    return "The " + " ".join(parts).replace("_", " ")
+
+
+def _compare(stored: dict, recomputed: dict) -> list[str]:
+    """Each stored number that the carried rules do not give again."""
+    out = []
+    stored_risks = {r["id"]: r for b in stored.get("banks", []) for r in b.get("risks", [])}
+    new_risks = {r["id"]: r for b in recomputed["banks"] for r in b["risks"]}
+    for rid in sorted(set(stored_risks) | set(new_risks)):
+        a, b = stored_risks.get(rid), new_risks.get(rid)
+        if a is None:
+            out.append(f"{rid}: recomputed, but missing from the stored result")
+            continue
+        if b is None:
+            out.append(f"{rid}: in the stored result, but does not arise when recomputed")
+            continue
+        for stage in STAGES:
+            for key in ("likelihood", "impact", "score", "rating"):
+                if a.get(stage, {}).get(key) != b[stage][key]:
+                    out.append(f"{rid} {stage} {key}: stored {a.get(stage, {}).get(key)}, recomputed {b[stage][key]}")
+        if sorted(f["id"] for f in a.get("red_flags", [])) != sorted(f["id"] for f in b["red_flags"]):
+            out.append(f"{rid} red flags: stored {[f['id'] for f in a.get('red_flags', [])]}, "
+                       f"recomputed {[f['id'] for f in b['red_flags']]}")
+    for key in ("rating", "inherent", "target"):
+        if stored.get("overall", {}).get(key) != recomputed["overall"][key]:
+            out.append(f"overall {key}: stored {stored.get('overall', {}).get(key)}, recomputed {recomputed['overall'][key]}")
+    return out
+
+
+def findings(published: dict, doc: dict, library: Library, result: dict, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    for bank in result["banks"]:
+        for q in bank["unanswered"]:
+            out.append(Finding("unanswered", q["id"], f"{q['id']} is unanswered: {q['prompt']}"))
+    seen = set()
+    for bank in result["banks"]:
+        for m in bank["mitigations"]:
+            if m["status"] == "in_place" and not m["evidence"] and m["id"] not in seen:
+                seen.add(m["id"])
+                how = "by the team" if m["in_place_by"] == "team" else "by the answers"
+                out.append(Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given"))
+    for bank in result["banks"]:
+        for r in bank["risks"]:
+            for f in r["red_flags"]:
+                out.append(Finding("red_flag", f["id"], f"{f['id']} on {r['id']}: {f['reason']}"
+                                   + (" (raised because it cannot be ruled out)" if f["assumed"] else "")))
+    high_impact = _high_impact_questions(library)
+    for bank in result["banks"]:
+        for q in bank["dont_know"]:
+            if q["id"] in high_impact:
+                out.append(Finding("dont_know_high_impact", q["id"],
+                                   f"{q['id']} is answered \"don't know\" but drives {high_impact[q['id']]}: {q['prompt']}"))
+    for r in published.get("redactions", []):
+        out.append(Finding("withheld", r["pointer"], f"{r['pointer']} is withheld: {r['reason']}"))
+    for bank in result["banks"]:
+        for r in bank["risks"]:
+            if r["review_date"] < today.isoformat():
+                out.append(Finding("stale_review", r["id"], f"{r['id']} was due for review on {r['review_date']}"))
+    return out
+
+
+def _high_impact_questions(library: Library) -> dict[str, str]:
+    """Questions whose answer moves a risk's impact or can raise a red flag."""
+    out: dict[str, str] = {}
+    for bank in library.banks:
+        for risk in bank.risks:
+            for driver in risk.impact.drivers:
+                out.setdefault(driver.question, f"the impact of {risk.id}")
+            for flag in risk.red_flags:
+                for leaf, _ in leaves(flag.when):
+                    out.setdefault(leaf["question"], f"red flag {flag.id}")
+    return out
+
+
+def load(path: str | Path) -> Any:
+    from .banks import read_json
+
+    data, problems = read_json(Path(path))
+    if problems:
+        raise ProblemsFound(problems)
+    return data
+

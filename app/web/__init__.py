@@ -1,0 +1,203 @@
+"""The web app: Flask + WTForms over the engine and the SQLite store.
+
+    app = create_app(Store("forethought.db"))
+
+Safe by default: CSRF on every form, a strict Content-Security-Policy with no
+script at all, request size limits, and, when served beyond this computer, a
+password before any page that shows or changes an assessment.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Flask, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.security import check_password_hash
+
+from .. import __version__
+from ..banks import Library, bundled_library
+from ..store import Store
+from . import forms
+from .rendering import markdown_html
+
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+PASSWORD_SETTING = "password_hash"
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+# Pages anyone may see without signing in when a password is set.
+OPEN_ENDPOINTS = {"main.healthz", "static", "auth.sign_in"}
+
+
+class ScoreCache:
+    """Scored assessments by id, kept while their version is current."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+class SignInThrottle:
+    """Slows password guessing: after 5 wrong tries from an address, 30 seconds' wait."""
+
+    def __init__(self):
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, address: str) -> bool:
+        with self._lock:
+            recent = [t for t in self._failures.get(address, []) if time.monotonic() - t < 30]
+            self._failures[address] = recent
+            return len(recent) >= 5
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._failures.setdefault(address, []).append(time.monotonic())
+
+
+def create_app(store: Store | str | Path, library: Library | None = None, *, require_password: bool = False) -> Flask:
+    if not isinstance(store, Store):
+        store = Store(store)
+    library = library or bundled_library()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=store.secret("session_key"),
+        SESSION_COOKIE_NAME="forethought_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        MAX_FORM_MEMORY_SIZE=MAX_UPLOAD_BYTES,
+        MAX_FORM_PARTS=5000,
+        REQUIRE_PASSWORD=require_password,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    if require_password and not store.setting(PASSWORD_SETTING):
+        raise RuntimeError("a password is required but none is set: run `forethought set-password`")
+    app.extensions["forethought"] = {"store": store, "library": library, "cache": ScoreCache(),
+                                     "throttle": SignInThrottle()}
+
+    from .auth import auth
+    from .public import public
+    from .review import review
+    from .views import main
+
+    app.register_blueprint(main)
+    app.register_blueprint(auth)
+    app.register_blueprint(public)
+    app.register_blueprint(review)
+    _register_template_helpers(app)
+    _register_guards(app)
+    _register_errors(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["markdown"] = markdown_html
+    app.jinja_env.filters["when"] = _when
+    app.jinja_env.globals["version"] = __version__
+
+    @app.context_processor
+    def common():
+        return {
+            "signed_in_name": session.get("name"),
+            "require_password": app.config["REQUIRE_PASSWORD"],
+            "signed_in": bool(session.get("signed_in")),
+            "library": app.extensions["forethought"]["library"],
+            "sign_out_form": forms.ConfirmForm(meta={"csrf_secret": app.config["SECRET_KEY"].encode(),
+                                                     "csrf_context": session}),
+        }
+
+
+def _when(iso: str | None) -> str:
+    """A stored UTC timestamp as "21 Nov 2026, 14:05 UTC"."""
+    if not iso:
+        return ""
+    import datetime as dt
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def _register_guards(app: Flask) -> None:
+    @app.before_request
+    def require_sign_in():
+        if app.config["REQUIRE_PASSWORD"] and not session.get("signed_in"):
+            if request.endpoint not in OPEN_ENDPOINTS and not (request.endpoint or "").startswith("public."):
+                return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+        return None
+
+    @app.after_request
+    def headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+MESSAGES = {
+    400: ("Sorry, that request could not be used",
+          "This form has expired or did not come from this site. Go back, refresh the page and try again. "
+          "Nothing has been saved from this attempt."),
+    404: ("Page not found", "Check the address, or go back to the list of assessments."),
+    405: ("That action is not allowed here", "Go back and use the buttons on the page."),
+    413: ("That file or form is too large",
+          f"Files and forms must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing has been saved from "
+          "this attempt. If you are importing an assessment, check you chose the right file."),
+    500: ("Sorry, something went wrong",
+          "Your saved answers are safe: nothing is lost when this happens. Go back and try again."),
+}
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        title, message = MESSAGES.get(code, (error.name, error.description or ""))
+        return render_template("error.html", title=title, message=message, code=code), code
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("unexpected error")
+        title, message = MESSAGES[500]
+        return render_template("error.html", title=title, message=message, code=500), 500
+
+
+def check_password(store: Store, password: str) -> bool:
+    stored = store.setting(PASSWORD_SETTING)
+    return bool(stored) and check_password_hash(stored, password)
+

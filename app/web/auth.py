@@ -1,0 +1,49 @@
+"""Signing in, for when the app is served beyond this computer with a password."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+
+from . import forms
+from .views import _safe_next, bind, refuse_without_csrf
+
+auth = Blueprint("auth", __name__)
+
+
+@auth.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    from . import check_password
+
+    if not current_app.config["REQUIRE_PASSWORD"]:
+        return redirect(url_for("main.home"))
+    form = bind(forms.SignInForm)
+    status = 200
+    if request.method == "POST":
+        valid = form.validate()
+        refuse_without_csrf(form)
+        throttle = current_app.extensions["forethought"]["throttle"]
+        address = request.remote_addr or "unknown"
+        if throttle.blocked(address):
+            form.password.errors = ["Too many wrong passwords. Wait 30 seconds, then try again."]
+            status = 429
+        elif valid and check_password(current_app.extensions["forethought"]["store"], form.password.data):
+            session.clear()
+            session["signed_in"] = True
+            return redirect(_safe_next(request.args.get("next")))
+        elif valid:
+            throttle.failed(address)
+            form.password.errors = ["That password is not right"]
+            status = 401
+    return render_template("sign_in.html", form=form), status
+
+
+@auth.post("/sign-out")
+def sign_out():
+    form = bind(forms.ConfirmForm)
+    form.validate()
+    refuse_without_csrf(form)
+    session.clear()
+    if not current_app.config["REQUIRE_PASSWORD"]:
+        abort(404)
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,359 @@
+"""Forms, as classes. Every form carries a CSRF token (WTForms' SessionCSRF).
+
+Section forms are built from a bank's questions: one field per question, plus
+an evidence field where the question asks for it and a note field. A field
+left empty means "not answered", never "none": the engine must be able to
+tell the two apart. Validation only refuses values of the wrong kind (a word
+where a number goes, a date that does not exist); missing answers are fine in
+a draft and show up on the task list instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from wtforms import Field, FileField, Form, HiddenField, StringField, TextAreaField
+from wtforms.csrf.session import SessionCSRF
+from wtforms.utils import unset_value
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .. import assessment as documents
+from ..banks import Bank, Question
+
+DONT_KNOW = "dont_know"
+
+
+class BaseForm(Form):
+    class Meta:
+        csrf = True
+        csrf_class = SessionCSRF
+        csrf_time_limit = dt.timedelta(hours=12)
+
+
+# --- Fields for each question type -------------------------------------------
+
+
+class QuestionField(Field):
+    """A field that knows its question; templates render it from the question."""
+
+    question: Question
+
+    def __init__(self, question: Question, **kwargs):
+        super().__init__(label=question.prompt, **kwargs)
+        self.question = question
+        self.raw = ""
+
+    def answer_value(self) -> Any:
+        """The value to store, or None for no answer."""
+        return self.data
+
+
+class ChoiceField(QuestionField):
+    """Single choice and yes/no: radios."""
+
+    def process_formdata(self, valuelist):
+        self.data = valuelist[0] if valuelist and valuelist[0] else None
+
+    def pre_validate(self, form):
+        if self.data is not None and self.data not in self.question.values:
+            raise ValidationError("Choose one of the options")
+
+    @property
+    def choices(self) -> list[tuple[str, str, str | None]]:
+        q = self.question
+        if q.type == "yes_no":
+            items = [("yes", "Yes", None), ("no", "No", None)]
+        else:
+            items = [(o.value, o.label, o.hint) for o in q.options]
+        if q.dont_know:
+            items.append((DONT_KNOW, "Don't know", None))
+        return items
+
+
+class MultiChoiceField(ChoiceField):
+    """Multiple choice: checkboxes. Nothing ticked is no answer."""
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in valuelist if v] or None
+
+    def process_data(self, value):
+        self.data = list(value) if value else None
+
+    def pre_validate(self, form):
+        if self.data and any(v not in self.question.values for v in self.data):
+            raise ValidationError("Choose from the options shown")
+
+
+class TextField(QuestionField):
+    def process_formdata(self, valuelist):
+        text = valuelist[0].replace("\r\n", "\n").strip() if valuelist else ""
+        self.raw = text
+        self.data = text or None
+
+    def process_data(self, value):
+        self.data = value
+        self.raw = value or ""
+
+    def pre_validate(self, form):
+        limit = self.question.max_length or documents.TEXT_LIMIT
+        if self.data and len(self.data) > limit:
+            raise ValidationError(f"Answer must be {limit:,} characters or fewer (it is {len(self.data):,})")
+
+
+class ListField(QuestionField):
+    """One item per line."""
+
+    def process_formdata(self, valuelist):
+        text = valuelist[0] if valuelist else ""
+        self.raw = text
+        items = [line.strip() for line in text.splitlines() if line.strip()]
+        self.data = items or None
+
+    def process_data(self, value):
+        self.data = value
+        self.raw = "\n".join(value or [])
+
+    def pre_validate(self, form):
+        q = self.question
+        if not self.data:
+            return
+        if q.max_items and len(self.data) > q.max_items:
+            raise ValidationError(f"Enter {q.max_items} items or fewer, one on each line")
+        for item in self.data:
+            if len(item) > 500:
+                raise ValidationError("Each line must be 500 characters or fewer")
+            if q.item_pattern and not re.fullmatch(q.item_pattern, item):
+                raise ValidationError(f"“{item[:60]}” is not right: {q.item_pattern_message}")
+
+
+class NumberField(QuestionField):
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.raw = text
+        self.data = None
+        self.parse_error = None
+        if not text:
+            return
+        cleaned = text.replace(",", "").replace(" ", "")
+        try:
+            number = float(cleaned)
+        except ValueError:
+            self.parse_error = "Enter a number, like 30"
+            return
+        if number != number or number in (float("inf"), float("-inf")):
+            self.parse_error = "Enter a number, like 30"
+            return
+        self.data = int(number) if number.is_integer() else number
+
+    def process_data(self, value):
+        self.data = value
+        self.raw = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        self.parse_error = None
+
+    def pre_validate(self, form):
+        q = self.question
+        if getattr(self, "parse_error", None):
+            raise ValidationError(self.parse_error)
+        if self.data is None:
+            return
+        if q.integer and not float(self.data).is_integer():
+            raise ValidationError("Enter a whole number")
+        if q.minimum is not None and self.data < q.minimum:
+            raise ValidationError(f"Enter a number of {q.minimum:g} or more")
+        if q.maximum is not None and self.data > q.maximum:
+            raise ValidationError(f"Enter a number of {q.maximum:g} or less")
+
+
+class DateField(QuestionField):
+    """A date as three boxes (day, month, year), the pattern people find easiest."""
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors = []
+        self.parse_error = None
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in ("day", "month", "year")):
+            parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in ("day", "month", "year")}
+            self.parts = parts
+            self.data = None
+            if not any(parts.values()):
+                return
+            missing = [p for p in ("day", "month", "year") if not parts[p]]
+            if missing:
+                self.parse_error = f"Date must include a {' and a '.join(missing)}"
+                return
+            try:
+                self.data = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"])).isoformat()
+                if not 1900 <= int(parts["year"]) <= 2200:
+                    raise ValueError
+            except ValueError:
+                self.data = None
+                self.parse_error = "Date must be a real date, like 27 3 2027"
+        else:
+            self.data = None if data is unset_value else data
+            if self.data:
+                d = dt.date.fromisoformat(self.data)
+                self.parts = {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
+            else:
+                self.parts = {"day": "", "month": "", "year": ""}
+
+    def pre_validate(self, form):
+        if self.parse_error:
+            raise ValidationError(self.parse_error)
+
+
+FIELD_FOR_TYPE = {
+    "single_choice": ChoiceField, "yes_no": ChoiceField, "multiple_choice": MultiChoiceField,
+    "text": TextField, "list": ListField, "number": NumberField, "date": DateField,
+}
+
+
+class SectionForm(BaseForm):
+    """Base of the forms built for each section of a bank."""
+
+    base = HiddenField()  # a hash of the saved answers the page was built from
+
+    question_ids: tuple[str, ...] = ()
+
+    def question_fields(self) -> list[QuestionField]:
+        return [self[qid] for qid in self.question_ids]
+
+    def answers(self) -> dict[str, dict]:
+        """{question id: answer object} for every question on the page; an
+        empty object means the question has no answer, evidence or note."""
+        out = {}
+        for qid in self.question_ids:
+            answer: dict[str, Any] = {}
+            value = self[qid].answer_value()
+            if value is not None:
+                answer["value"] = value
+            for key in ("evidence", "note"):
+                name = f"{qid}-{key}"
+                if name in self._fields and self[name].data and self[name].data.strip():
+                    answer[key] = self[name].data.strip()
+            out[qid] = answer
+        return out
+
+
+@lru_cache(maxsize=512)
+def section_form_class(bank: Bank, section_id: str, shown: tuple[str, ...]) -> type[SectionForm]:
+    """A form class for one section, with the questions now shown."""
+    attrs: dict[str, Any] = {"question_ids": shown}
+    for qid in shown:
+        q = bank.questions[qid]
+        attrs[qid] = FIELD_FOR_TYPE[q.type](q)
+        if q.evidence:
+            attrs[f"{qid}-evidence"] = StringField(
+                "Evidence (optional)", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)])
+        attrs[f"{qid}-note"] = TextAreaField(
+            "Note (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+    return type(f"Section_{bank.id}_{section_id}", (SectionForm,), attrs)
+
+
+def initial_data(doc: dict, bank_id: str, question_ids: tuple[str, ...]) -> dict:
+    data: dict[str, Any] = {}
+    for qid in question_ids:
+        answer = documents.answer(doc, bank_id, qid)
+        data[qid] = answer.get("value")
+        data[f"{qid}-evidence"] = answer.get("evidence", "")
+        data[f"{qid}-note"] = answer.get("note", "")
+    return data
+
+
+# --- Other forms -----------------------------------------------------------------
+
+
+class ActionsForm(BaseForm):
+    """Owners and review dates for risks; status, owner and due date for mitigations.
+    Fields are added per bank by `actions_form_class`."""
+
+    base = HiddenField()
+    mitigation_ids: tuple[str, ...] = ()
+    risk_ids: tuple[str, ...] = ()
+
+
+class DateText(StringField):
+    """A date typed as YYYY-MM-DD in a small table cell; empty is fine."""
+
+    def pre_validate(self, form):
+        if self.data and self.data.strip():
+            try:
+                dt.date.fromisoformat(self.data.strip())
+            except ValueError:
+                raise ValidationError("Enter a date like 2027-03-31") from None
+
+
+def _choice_validator(allowed: tuple[str, ...], message: str):
+    def check(form, field):
+        if field.data and field.data not in allowed:
+            raise ValidationError(message)
+    return check
+
+
+@lru_cache(maxsize=64)
+def actions_form_class(bank: Bank) -> type[ActionsForm]:
+    attrs: dict[str, Any] = {
+        "mitigation_ids": tuple(m.id for m in bank.mitigations),
+        "risk_ids": tuple(r.id for r in bank.risks),
+    }
+    for m in bank.mitigations:
+        attrs[f"{m.id}-status"] = StringField("Status", validators=[Optional(), _choice_validator(
+            documents.MITIGATION_STATUSES, "Choose a status from the list")])
+        attrs[f"{m.id}-owner"] = StringField("Owner", validators=[Optional(), Length(max=200)])
+        attrs[f"{m.id}-due"] = DateText("Due date")
+        attrs[f"{m.id}-evidence"] = StringField("Evidence", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)])
+        attrs[f"{m.id}-note"] = TextAreaField("Note", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+    for r in bank.risks:
+        attrs[f"{r.id}-owner"] = StringField("Risk owner", validators=[Optional(), Length(max=200)])
+        attrs[f"{r.id}-review_date"] = DateText("Review date")
+        attrs[f"{r.id}-treatment"] = StringField("Treatment", validators=[Optional(), _choice_validator(
+            documents.TREATMENTS, "Choose a treatment from the list")])
+        attrs[f"{r.id}-note"] = TextAreaField("Note", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+    return type(f"Actions_{bank.id}", (ActionsForm,), attrs)
+
+
+class ImportForm(BaseForm):
+    file = FileField("Assessment file")
+
+
+class DuplicateForm(BaseForm):
+    stage = StringField("Stage", validators=[DataRequired("Choose the procurement stage for the new copy")])
+
+
+class NameForm(BaseForm):
+    name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=80)])
+
+
+class SignInForm(BaseForm):
+    password = StringField("Password", validators=[DataRequired("Enter the password")])
+
+
+class ConfirmForm(BaseForm):
+    """A form with nothing but its CSRF token, for a single button."""
+
+
+class PublishForm(BaseForm):
+    """The sign-off. What to withhold is read alongside it, one checkbox and
+    reason per field, because the fields depend on the assessment."""
+
+    name = StringField("Name", validators=[DataRequired("Enter the name of the person signing this off"), Length(max=200)])
+    role = StringField("Role", validators=[DataRequired("Enter their role, such as senior responsible owner"),
+                                           Length(max=200)])
+    date = DateText("Date")
+    decision = StringField("Decision", validators=[DataRequired("Choose the decision"), _choice_validator(
+        documents.DECISIONS, "Choose the decision")])
+    note = TextAreaField("Conditions or comments (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+
+    def validate_date(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError("Enter the date of the sign-off, like 2027-03-31")
+
+
+class WithdrawForm(BaseForm):
+    reason = TextAreaField("Why", validators=[DataRequired("Say why you are withdrawing this version"), Length(max=1000)])
+
+
+class ReviewNoteForm(BaseForm):
+    target = StringField("About", validators=[DataRequired("Choose what the note is about")])
+    note = TextAreaField("Note", validators=[DataRequired("Write your note"), Length(max=documents.NOTE_LIMIT)])

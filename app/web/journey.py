@@ -1,0 +1,153 @@
+"""The questionnaire journey as plain functions: which pages come in which
+order, what each page shows, what a save changes. No Flask here, so every
+rule can be tested directly; the views only call these."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from dataclasses import dataclass
+
+from .. import assessment as documents
+from .. import engine
+from ..banks import Bank, Library, Section
+from ..engine import AssessmentResult, BankResult
+
+STATUS_LABELS = {
+    "not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
+    "not_applicable": "Not needed",
+}
+
+
+@dataclass
+class Task:
+    bank: Bank
+    result: BankResult
+    href_section: str  # the section to open: the first with something unanswered
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.result.status]
+
+
+def tasks(library: Library, result: AssessmentResult, doc: dict) -> list[Task]:
+    """The profile and every bank, each pointing at its first section with a gap."""
+    out = []
+    visible = engine.visibility(doc, library, for_form=True)
+    for bank in library.all_banks:
+        bank_result = result.bank(bank.id)
+        unanswered = {q.id for q in bank_result.unanswered if visible[q.id] is not False}
+        target = next((s.id for s in bank.sections if unanswered & set(s.question_ids)), bank.sections[0].id)
+        out.append(Task(bank, bank_result, target))
+    return out
+
+
+def overall_status(result: AssessmentResult) -> str:
+    statuses = [b.status for b in result.banks if b.status != "not_applicable"]
+    if all(s == "completed" for s in statuses):
+        return "completed"
+    if all(s == "not_started" for s in statuses):
+        return "not_started"
+    return "in_progress"
+
+
+def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
+    """The columns the home page lists, so it never has to score 1,000 documents."""
+    profile = library.profile.questions
+    stage = documents.value(doc, "profile", "PR-03")
+    return {
+        "title": documents.value(doc, "profile", "PR-01"),
+        "organisation": documents.value(doc, "profile", "PR-02"),
+        "stage": profile["PR-03"].label_of(stage) if stage else None,
+        "status": overall_status(result),
+        "rating": result.overall.get("rating"),
+    }
+
+
+def shown_on_form(doc: dict, library: Library, bank: Bank, section: Section) -> tuple[str, ...]:
+    """The questions a section's form asks now. A follow-up appears once the
+    question it depends on is answered (or answered "don't know")."""
+    visible = engine.visibility(doc, library, for_form=True)
+    return tuple(qid for qid in section.question_ids if visible[qid] is not False)
+
+
+def fingerprints(doc: dict, bank_id: str, ids: tuple[str, ...], kind: str = "answers") -> str:
+    """What a page was built from, one short hash per item, carried in the form
+    so a save can tell which items someone else has changed since."""
+    records = doc.get("banks", {}).get(bank_id, {}).get(kind, {})
+    return ",".join(f"{i}:{_digest(records.get(i))}" for i in ids)
+
+
+def _digest(record: dict | None) -> str:
+    return hashlib.sha256(json.dumps(record or {}, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def overwritten(current: dict, bank_id: str, mine: dict[str, dict], base: str | None, kind: str = "answers") -> list[str]:
+    """The items this save would overwrite after someone else changed them: saved
+    now differs from what the page was built from, and from what this save writes.
+    Without a readable fingerprint, every item that differs counts."""
+    saved = current.get("banks", {}).get(bank_id, {}).get(kind, {})
+    seen = dict(part.split(":", 1) for part in (base or "").split(",") if ":" in part)
+    return [i for i, record in mine.items()
+            if saved.get(i, {}) != record and seen.get(i) != _digest(saved.get(i))]
+
+
+def with_answers(doc: dict, bank: Bank, answers: dict[str, dict]) -> dict:
+    """A copy of the document with these answers set (an empty answer removes one)."""
+    new = copy.deepcopy(doc)
+    entry = new.setdefault("banks", {}).setdefault(bank.id, {"version": bank.version, "answers": {}})
+    entry["version"] = bank.version
+    stored = entry.setdefault("answers", {})
+    for qid, answer in answers.items():
+        if answer:
+            stored[qid] = answer
+        else:
+            stored.pop(qid, None)
+    return new
+
+
+def with_records(doc: dict, bank: Bank, kind: str, records: dict[str, dict]) -> dict:
+    """A copy with mitigation or risk records set (an empty record removes one)."""
+    new = copy.deepcopy(doc)
+    entry = new.setdefault("banks", {}).setdefault(bank.id, {"version": bank.version, "answers": {}})
+    stored = entry.setdefault(kind, {})
+    for key, record in records.items():
+        if record:
+            stored[key] = record
+        else:
+            stored.pop(key, None)
+    if not stored:
+        entry.pop(kind)
+    return new
+
+
+def changes(before: dict, after: dict, bank_id: str, ids: tuple[str, ...], kind: str = "answers") -> list[dict]:
+    """Field-level differences for the history: what each item was and became."""
+    old = before.get("banks", {}).get(bank_id, {}).get(kind, {})
+    new = after.get("banks", {}).get(bank_id, {}).get(kind, {})
+    out = []
+    for item in ids:
+        a, b = old.get(item, {}), new.get(item, {})
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                out.append({"bank": bank_id, "item": item, "field": key, "before": a.get(key), "after": b.get(key)})
+    return out
+
+
+def next_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
+    """The next section with something to ask, skipping any whose questions
+    all depend on answers that rule them out."""
+    ids = [s.id for s in bank.sections]
+    for section in bank.sections[ids.index(section_id) + 1:]:
+        if shown_on_form(doc, library, bank, section):
+            return section.id
+    return None
+
+
+def previous_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
+    ids = [s.id for s in bank.sections]
+    for section in reversed(bank.sections[:ids.index(section_id)]):
+        if shown_on_form(doc, library, bank, section):
+            return section.id
+    return None

@@ -1,0 +1,147 @@
+"""Published assessments, readable by anyone: no sign-in, no edit controls,
+nothing from drafts. The same templates make the static site (`site.py`)."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+
+from .. import published as reading
+from .. import register
+from ..escape import filename
+from ..store import NotFound
+
+public = Blueprint("public", __name__, url_prefix="/published")
+
+DOWNLOADS = {"json": "application/json", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
+class AppLinks:
+    """Where public pages link to, inside the app."""
+
+    static = False
+
+    def index(self, **filters) -> str:
+        return url_for("public.index", **{k: v for k, v in filters.items() if v})
+
+    def version(self, publication_id: str, version: int) -> str:
+        return url_for("public.version", publication_id=publication_id, version=version)
+
+    def download(self, publication_id: str, version: int, ext: str) -> str:
+        return url_for("public.download", publication_id=publication_id, version=version, ext=ext)
+
+    def diff(self, publication_id: str, old: int, new: int) -> str:
+        return url_for("public.diff", publication_id=publication_id, old=old, new=new)
+
+    def compare(self, ids: list[str]) -> str:
+        return url_for("public.compare", id=ids)
+
+    def index_json(self) -> str:
+        return url_for("public.index_json")
+
+    def css(self) -> str:
+        return url_for("static", filename="forethought.css")
+
+
+def store():
+    return current_app.extensions["forethought"]["store"]
+
+
+def bank_titles() -> dict[str, str]:
+    return {b.id: b.title for b in current_app.extensions["forethought"]["library"].banks}
+
+
+def load(publication_id: str, version: int) -> reading.Scored:
+    try:
+        return reading.scored(store().published_document(publication_id, version))
+    except NotFound:
+        abort(404)
+
+
+@public.get("/")
+def index():
+    rows = store().published_latest()
+    args = {k: request.args.get(k, "").strip() for k in reading.FILTERS}
+    return render_template("public/index.html", links=AppLinks(), rows=reading.filter_index(rows, args), total=len(rows),
+                           args=args, choices=reading.filter_choices(rows, bank_titles()), bank_titles=bank_titles(),
+                           method=current_app.extensions["forethought"]["library"].method)
+
+
+@public.get("/index.json")
+def index_json():
+    links = AppLinks()
+    data = reading.index_json(store().published_latest(),
+                              lambda pid, n, ext: url_for("public.download", publication_id=pid, version=n, ext=ext,
+                                                          _external=False))
+    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
+                    headers={"X-Index-For": links.index()})
+
+
+@public.get("/<publication_id>")
+def latest(publication_id: str):
+    versions = store().published_versions(publication_id)
+    if not versions:
+        abort(404)
+    return redirect(url_for("public.version", publication_id=publication_id, version=versions[-1]["version"]))
+
+
+@public.get("/<publication_id>/v/<int:version>")
+def version(publication_id: str, version: int):
+    scored = load(publication_id, version)
+    return render_template("public/version.html", links=AppLinks(), s=scored, answers=reading.answers(scored),
+                           versions=store().published_versions(publication_id), context=scored.context(),
+                           decisions=reading.DECISIONS)
+
+
+@public.get("/<publication_id>/v/<int:version>.<ext>")
+def download(publication_id: str, version: int, ext: str):
+    if ext not in DOWNLOADS:
+        abort(404)
+    scored = load(publication_id, version)
+    if ext == "json":
+        text = json.dumps(scored.published, indent=2, ensure_ascii=False) + "\n"
+    elif ext == "md":
+        text = scored.register_markdown()
+    else:
+        text = register.csv_text(scored.result)
+    stem = filename(scored.published.get("title"), default="assessment")
+    suffix = {"json": "published", "md": "register", "csv": "register"}[ext]
+    return Response(text, mimetype=DOWNLOADS[ext], headers={
+        "Content-Disposition": f'attachment; filename="{stem}-v{version}-{suffix}.{ext}"'})
+
+
+@public.get("/<publication_id>/diff/<int:old>/<int:new>")
+def diff(publication_id: str, old: int, new: int):
+    before, after = load(publication_id, old), load(publication_id, new)
+    return render_template("public/diff.html", links=AppLinks(), before=before, after=after,
+                           changes=reading_diff(before, after))
+
+
+def reading_diff(before: reading.Scored, after: reading.Scored) -> dict:
+    from ..publish import diff as published_diff
+
+    changes = published_diff(before.published, after.published)
+    prompts = {**{q: v.prompt for q, v in before.library.questions.items()},
+               **{q: v.prompt for q, v in after.library.questions.items()}}
+    labels = {**before.library.questions, **after.library.questions}
+    for row in changes["answers"]:
+        q = labels.get(row["question"])
+        row["prompt"] = prompts.get(row["question"], "")
+        row["before_text"] = q.label_of(row["before"]) if q and row["before"] is not None else "Not answered"
+        row["after_text"] = q.label_of(row["after"]) if q and row["after"] is not None else "Not answered"
+    return changes
+
+
+@public.get("/compare")
+def compare():
+    ids = [i for i in request.args.getlist("id") if i][:8]
+    scoreds = []
+    for publication_id in ids:
+        versions = store().published_versions(publication_id)
+        if versions:
+            scoreds.append(load(publication_id, versions[-1]["version"]))
+    everything = request.args.get("answers") == "all"
+    return render_template("public/compare.html", links=AppLinks(), scoreds=scoreds,
+                           table=reading.compare(scoreds, only_differences=not everything), everything=everything,
+                           ids=ids)

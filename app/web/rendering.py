@@ -1,0 +1,59 @@
+"""Markdown to HTML for the web pages, safely.
+
+Bank hints, intros and the register are Markdown. Banks can come from other
+organisations, so raw HTML in them is shown as text, links may only go to
+http(s), mailto or within the page, and images become their alt text. User text
+in the register is already escaped by `escape.md` before it gets here.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+from functools import lru_cache
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup
+
+SAFE_SCHEMES = ("https://", "http://", "mailto:", "#")
+
+
+class _SafeLinks(Treeprocessor):
+    def run(self, root: etree.Element) -> None:
+        for parent in root.iter():
+            for child in list(parent):
+                if child.tag == "img":
+                    index = list(parent).index(child)
+                    parent.remove(child)
+                    span = etree.Element("span")
+                    span.text = child.get("alt", "")
+                    span.tail = child.tail
+                    parent.insert(index, span)
+                elif child.tag == "a":
+                    href = child.get("href", "")
+                    if not href.lower().startswith(SAFE_SCHEMES):
+                        child.attrib.pop("href", None)
+                        child.tag = "span"
+
+
+class SafeMarkdown(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (the library's name)
+        # Raw HTML blocks and inline HTML are escaped, not passed through.
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+@lru_cache(maxsize=2048)
+def markdown_html(text: str) -> Markup:
+    """Bank Markdown (hints, intros, summaries) as safe HTML."""
+    return Markup(markdown.markdown(text, extensions=[SafeMarkdown()], output_format="html"))
+
+
+def register_html(text: str) -> Markup:
+    """The register's Markdown as HTML. The register's only raw HTML is the
+    <br> the template puts in table cells, so that is the one tag kept."""
+    md = markdown.Markdown(extensions=["tables", "toc", SafeMarkdown()], output_format="html")
+    html = md.convert(text.replace("<br>", "\u2028"))
+    return Markup(html.replace("\u2028", "<br>"))

@@ -1,0 +1,116 @@
+"""Reviewing a published assessment: the findings `verify` makes, highlighted,
+with notes per question or risk and a review report to download. Reviewers
+never change the assessment itself; their notes are kept apart from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from .. import escape, published as reading
+from ..register import _environment
+from ..store import NotFound
+from ..verify import check_shape
+from . import forms
+from .views import bind, refuse_without_csrf, store, who
+
+review = Blueprint("review", __name__, url_prefix="/review")
+
+FINDING_LABELS = {
+    "red_flag": "Red flags",
+    "no_evidence": "Mitigations claimed without evidence",
+    "dont_know_high_impact": "\u201cDon\u2019t know\u201d on questions that drive impact or a red flag",
+    "unanswered": "Unanswered questions",
+    "withheld": "Withheld fields",
+    "stale_review": "Review dates that have passed",
+}
+
+
+def subject(key: str) -> tuple[dict, str]:
+    try:
+        return store().review_subject("sha256:" + key)
+    except NotFound:
+        abort(404)
+
+
+@review.route("/", methods=["GET", "POST"])
+def start():
+    form = bind(forms.ImportForm)
+    problems = None
+    if request.method == "POST":
+        form.validate()
+        refuse_without_csrf(form)
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            form.file.errors = ["Choose a published assessment file to review"]
+        else:
+            name = escape.filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json"
+            try:
+                document = json.loads(upload.read().decode("utf-8-sig"))
+                problems = check_shape(document, name)
+            except UnicodeDecodeError:
+                problems = [f"{name}: not UTF-8 text"]
+            except json.JSONDecodeError as e:
+                problems = [f"{name} line {e.lineno} column {e.colno}: not valid JSON: {e.msg}"]
+            if not problems:
+                key = store().add_review_subject(document, f"uploaded as {name}")
+                return redirect(url_for("review.view", key=key.removeprefix("sha256:")))
+    status = 422 if (problems or form.file.errors) else 200
+    return render_template("review_start.html", form=form, problems=problems,
+                           rows=store().published_latest()), status
+
+
+@review.get("/published/<publication_id>/<int:version>")
+def from_published(publication_id: str, version: int):
+    try:
+        document = store().published_document(publication_id, version)
+    except NotFound:
+        abort(404)
+    key = store().add_review_subject(document, f"published here as version {version}")
+    return redirect(url_for("review.view", key=key.removeprefix("sha256:")))
+
+
+@review.route("/<key>", methods=["GET", "POST"])
+def view(key: str):
+    document, source = subject(key)
+    scored = reading.scored(document)
+    targets = ["general"] + [r.id for r in scored.result.risks] + [
+        q["id"] for bank in reading.answers(scored) for section in bank["sections"] for q in section["rows"]]
+    form = bind(forms.ReviewNoteForm)
+    if request.method == "POST":
+        valid = form.validate()
+        refuse_without_csrf(form)
+        if valid and form.target.data not in targets:
+            form.target.errors = ["Choose what the note is about"]
+            valid = False
+        if valid:
+            store().add_review_note("sha256:" + key, form.target.data, form.note.data.strip(), who())
+            flash("Added your note.", "success")
+            anchor = "" if form.target.data == "general" else f"#{form.target.data}"
+            return redirect(url_for("review.view", key=key) + anchor)
+    notes: dict[str, list] = {}
+    for note in store().review_notes("sha256:" + key):
+        notes.setdefault(note["target"], []).append(note)
+    by_target: dict[str, list] = {}
+    for finding in scored.report.findings:
+        by_target.setdefault(finding.where, []).append(finding)
+    return render_template("review.html", s=scored, source=source, key=key, form=form, notes=notes,
+                           targets=targets, findings=scored.report.findings, by_target=by_target,
+                           labels=FINDING_LABELS, answers=reading.answers(scored), context=scored.context(),
+                           decisions=reading.DECISIONS)
+
+
+@review.get("/<key>/report.md")
+def report(key: str):
+    document, source = subject(key)
+    scored = reading.scored(document)
+    notes = store().review_notes("sha256:" + key)
+    text = _environment().get_template("review.md.j2").render(
+        s=scored, source=source, notes=notes, labels=FINDING_LABELS, today=dt.date.today().isoformat(),
+        findings=scored.report.findings, questions=scored.library.questions)
+    stem = escape.filename(document.get("title"), default="assessment")
+    return Response(text, mimetype="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{stem}-review.md"'})
+

@@ -1,0 +1,35 @@
+"""The static site opened straight from disk in a real browser, with axe-core on each page type."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from app.cli import cli
+
+from ..conftest import ROOT
+
+
+def test_the_static_site_works_from_disk(page, axe, tmp_path):
+    out = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["site", str(out), "--from", str(ROOT / "examples" / "published")])
+    assert result.exit_code == 0, result.output
+    page.goto((out / "index.html").as_uri())
+    assert page.title().startswith("Published assessments")
+    axe(page, "the static index")
+    page.get_by_role("link", name="Town centre CCTV renewal").click()
+    assert page.title().startswith("Town centre CCTV renewal, version 2")
+    # The stylesheet loads from disk: the header takes its colour from it.
+    assert page.locator(".ft-header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(27, 58, 75)"
+    axe(page, "a published version")
+    page.get_by_role("link", name="What changed from version 1").click()
+    assert page.title().startswith("What changed")
+    axe(page, "a diff")
+    page.get_by_role("link", name="version 1", exact=True).first.click()
+    assert page.title().startswith("Town centre CCTV renewal, version 1")
+    page.get_by_role("link", name="All published assessments").click()
+    page.get_by_role("link", name="Compare them all side by side").click()
+    assert page.title().startswith("Compare published assessments")
+    axe(page, "compare")
+    page.goto((out / "p" / "dfe-welfare-model" / "index.html").as_uri())
+    assert "This version has been withdrawn" in page.content()
+    axe(page, "a withdrawn version")

@@ -1,0 +1,73 @@
+"""Docs that tests keep honest: the generated bank documentation, the architecture
+map, the bank-writing guide and the README all match the code."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from click.testing import CliRunner
+
+from app import banks, register
+from app.cli import cli
+
+from .conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def test_docs_banks_md_is_current():
+    """Run `make generate` after changing a bank or reports/banks.md.j2."""
+    written = register.bank_docs(banks.load_library())
+    assert (DOCS / "banks.md").read_text(encoding="utf-8") == written, "docs/banks.md is stale: run make generate"
+
+
+def test_docs_banks_md_names_every_question_risk_mitigation_and_source():
+    text = (DOCS / "banks.md").read_text(encoding="utf-8")
+    library = banks.load_library()
+    for bank in library.all_banks:
+        for item in [*bank.questions, *(r.id for r in bank.risks), *(m.id for m in bank.mitigations)]:
+            assert f"| {item} |" in text or f"#### {item} " in text, item
+        for source in bank.sources:
+            assert f"`{source}`" in text, source
+
+
+def test_the_architecture_map_names_every_module():
+    text = (DOCS / "architecture.md").read_text(encoding="utf-8")
+    modules = sorted(p.name for p in (ROOT / "app").glob("*.py") if p.name != "__init__.py")
+    missing = [m for m in modules if f"`{m}`" not in text]
+    assert not missing, f"docs/architecture.md does not mention {missing}"
+    for name in re.findall(r"`([a-z_]+\.py)`", text):
+        assert (ROOT / "app" / name).exists(), f"docs/architecture.md names {name}, which does not exist"
+
+
+def test_the_guide_documents_every_key_of_the_bank_format():
+    guide = (DOCS / "writing-a-bank.md").read_text(encoding="utf-8")
+    schema = json.loads((ROOT / "schemas" / "question-bank.schema.json").read_text())
+    defs = schema["$defs"]
+    keys = set(schema["properties"]) - {"$schema"}
+    for name in ("question", "choice_question", "text_question", "list_question", "number_question",
+                 "source", "section", "risk", "factor", "driver", "red_flag", "mitigation", "option"):
+        keys |= set(defs[name]["properties"])
+    for name in ("condition_in", "condition_answered", "condition_at_least", "condition_at_most",
+                 "condition_all", "condition_any", "condition_not"):
+        keys |= set(defs[name]["properties"])
+    missing = sorted(k for k in keys if f"`{k}`" not in guide and f'"{k}"' not in guide)
+    assert not missing, f"docs/writing-a-bank.md does not mention {missing}"
+    for qtype in defs["question"]["properties"]["type"]["enum"]:
+        assert f"`{qtype}`" in guide, qtype
+
+
+def test_the_readme_documents_every_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in cli.commands:
+        assert f"forethought {name}" in readme, f"README.md does not mention `forethought {name}`"
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0 and command.help, name
+
+
+def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_one():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make run" in readme and "make test" in readme
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -1,0 +1,222 @@
+"""Publishing in the app, the public pages, and review: a published page never
+shows a withheld value or anything from a draft; versions are kept, compared
+and withdrawn, never changed or deleted."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from app import assessment, engine, verify
+from app.banks import bundled_library
+from app.web import PASSWORD_SETTING, create_app, journey
+
+from ..conftest import ROOT
+from .conftest import ClientRequest
+
+LIBRARY = bundled_library()
+SECRET_NOTE = "Camera 14 overlooks the refuge at 22 Mill Lane"
+SIGN_OFF = {"name": "Sam Patel", "role": "Director of Place", "date": "2026-11-30", "decision": "proceed_with_conditions"}
+
+
+@pytest.fixture
+def aid(store):
+    doc = assessment.load(ROOT / "examples" / "cctv-upgrade.json", LIBRARY)
+    doc["banks"]["surveillance"]["answers"]["SV-18"]["note"] = SECRET_NOTE
+    return store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
+
+
+def withhold_index(client_request, aid: str, pointer: str) -> int:
+    page = client_request.get(f"/a/{aid}/publish")
+    box = page.find("input", attrs={"value": pointer})
+    return int(box["name"].removeprefix("withhold-"))
+
+
+def publish(client_request, aid: str, withhold: dict | None = None, **sign_off) -> str:
+    data = {**SIGN_OFF, **sign_off}
+    for pointer, reason in (withhold or {}).items():
+        i = withhold_index(client_request, aid, pointer)
+        data[f"withhold-{i}"] = pointer
+        data[f"reason-{i}"] = reason
+    _, response = client_request.post(f"/a/{aid}/publish", data)
+    assert response.headers["Location"].startswith("/published/")
+    return response.headers["Location"]
+
+
+def public_text(client_request, url: str) -> str:
+    pages = [client_request.client.get(u).get_data(as_text=True) for u in
+             (url, url + ".json", url + ".md", url + ".csv", "/published/", "/published/index.json")]
+    return "\n".join(pages)
+
+
+def test_an_unfinished_assessment_cannot_be_published(client_request, store):
+    doc = assessment.load(ROOT / "examples" / "draft-chatbot.json", LIBRARY)
+    draft = store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
+    page = client_request.get(f"/a/{draft}/publish")
+    assert "Finish the assessment first" in page.text and page.find("form", attrs={"method": "post"}) is None
+    page, _ = client_request.post(f"/a/{draft}/publish", SIGN_OFF, expected_status=200)
+    assert store.published_for(draft) == []
+
+
+def test_publishing_makes_a_public_verifiable_version(client_request, store, aid):
+    url = publish(client_request, aid)
+    page = client_request.get(url)
+    assert "Verified:" in page.text and "Town centre CCTV renewal, version 1" in page.h1.text
+    document = json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+    assert verify.verify(document).ok
+    assert store.get(aid).document["sign_off"]["name"] == "Sam Patel"
+    assert store.history(aid)[1]["action"] == "Published version 1"
+
+
+def test_a_published_page_never_shows_a_withheld_value(client_request, aid):
+    url = publish(client_request, aid, withhold={"/banks/surveillance/answers/SV-18/note": "Identifies a refuge"})
+    text = public_text(client_request, url)
+    assert SECRET_NOTE not in text
+    assert "[withheld: Identifies a refuge]" in text
+
+
+def test_a_published_page_shows_nothing_from_the_draft(client_request, store, aid):
+    url = publish(client_request, aid)
+    client_request.post(f"/a/{aid}/profile/about", {"PR-01": "Town centre CCTV renewal", "PR-02": "Anytown Borough Council",
+                                                    "PR-03": "contract", "PR-04": "from_250k",
+                                                    "PR-08": "DRAFT: now with facial recognition"})
+    text = public_text(client_request, url)
+    assert "DRAFT: now with facial recognition" not in text
+    # Drafts that were never published are not listed at all.
+    doc = assessment.new_document(LIBRARY, "2026-11-21")
+    doc["banks"]["profile"]["answers"]["PR-01"] = {"value": "Unpublished secret project"}
+    store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Created")
+    assert "Unpublished secret project" not in public_text(client_request, url)
+
+
+def test_publishing_again_keeps_every_version_and_shows_the_changes(client_request, store, aid):
+    first = publish(client_request, aid)
+    page = client_request.get(f"/a/{aid}/surveillance/data")
+    kept = {i["name"]: i["value"] for i in page.select("input[type=radio][checked]")}
+    client_request.post(f"/a/{aid}/surveillance/data", {**kept, "SV-13": "14"})
+    second = publish(client_request, aid, decision="proceed")
+    assert first.endswith("/v/1") and second.endswith("/v/2")
+    page = client_request.get(second)
+    assert page.find("a", string="Version 1")
+    link = page.find("a", string="What changed from version 1")["href"]
+    diff = client_request.get(link)
+    assert "SV-13" in diff.text
+    one, two = (json.loads(client_request.client.get(u + ".json").get_data(as_text=True)) for u in (first, second))
+    assert two["publication"]["previous_content_hash"] == one["integrity"]["content_hash"]
+    assert client_request.get(first).h1.text.endswith("version 1")
+
+
+def test_a_version_can_be_withdrawn_but_never_changed_or_deleted(client_request, store, aid, db_path):
+    url = publish(client_request, aid)
+    page, _ = client_request.post(f"/a/{aid}/published/1/withdraw", {}, expected_status=200)
+    assert "Say why you are withdrawing this version" in page.text
+    client_request.post(f"/a/{aid}/published/1/withdraw", {"reason": "A camera list was wrong"})
+    page = client_request.get(url)
+    assert "This version has been withdrawn" in page.text and "A camera list was wrong" in page.text
+    assert "Withdrawn" in client_request.get("/published/").text
+    document = json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+    assert document["withdrawal"]["reason"] == "A camera list was wrong" and verify.verify(document).ok
+    conn = sqlite3.connect(db_path)
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute("UPDATE published_versions SET document = '{}'")
+    with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+        conn.execute("UPDATE published_versions SET withdrawn_reason = 'changed my mind'")
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        conn.execute("DELETE FROM published_versions")
+
+
+def test_public_pages_need_no_sign_in_but_publishing_does(store, aid):
+    doc = store.get(aid).document
+    store.set_setting(PASSWORD_SETTING, generate_password_hash("correct horse battery"))
+    locked = ClientRequest(create_app(store, LIBRARY, require_password=True).test_client())
+    assert locked.client.get(f"/a/{aid}/publish").status_code == 302
+    from app import publish as publishing
+    store.publish(aid, lambda series, version, previous, at: publishing.publish(
+        doc, LIBRARY, sign_off=SIGN_OFF, redactions=[], series=series, version=version, published_at=at,
+        previous_content_hash=previous), __import__("app.published", fromlist=["summary"]).summary, "Test")
+    page = locked.get("/published/")
+    link = page.select_one("tbody a")["href"]
+    locked.get(link)
+    assert locked.client.get(link + ".json").status_code == 200
+    assert locked.client.get("/published/index.json").status_code == 200
+
+
+def test_the_index_filters_and_the_machine_index(client_request, store, aid):
+    publish(client_request, aid)
+    page = client_request.get("/published/?organisation=Anytown+Borough+Council&bank=surveillance")
+    assert len(page.select("tbody tr")) == 1
+    page = client_request.get("/published/?organisation=Nobody")
+    assert "No published assessment matches these filters." in page.text
+    page = client_request.get("/published/?rating=critical")
+    assert len(page.select("tbody tr")) == 0
+    stage = store.published_latest()[0]["stage"]
+    page = client_request.get(f"/published/?from=2000-01-01&to=2999-01-01&stage={stage}")
+    assert len(page.select("tbody tr")) == 1
+    page = client_request.get("/published/?to=2000-01-01")
+    assert len(page.select("tbody tr")) == 0
+    index = json.loads(client_request.client.get("/published/index.json").get_data(as_text=True))
+    assert [(e["title"], e["version"], e["withdrawn"]) for e in index] == [("Town centre CCTV renewal", 1, False)]
+    assert index[0]["url"].endswith("/v/1.json")
+
+
+def test_compare_side_by_side(client_request, store, aid):
+    publish(client_request, aid)
+    doc = assessment.load(ROOT / "examples" / "high-risk-surveillance.json", LIBRARY)
+    other = store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
+    publish(client_request, other)
+    ids = [row["publication_id"] for row in store.published_latest()]
+    page = client_request.get("/published/compare?" + "&".join(f"id={i}" for i in ids))
+    headers = [th.get_text(" ", strip=True) for th in page.select("table")[0].select("thead th")]
+    assert len(headers) == 3
+    rows = {tr.th.get_text(" ", strip=True).split(" ")[0] for tr in page.select("table")[0].select("tbody tr")}
+    assert {"Overall", "SV-R01", "SV-R03"} <= rows
+    assert page.select("table")[1].select("tbody tr")
+    client_request.get("/published/compare")
+
+
+def test_review_of_a_published_version(client_request, store, aid):
+    url = publish(client_request, aid)
+    publication_id = url.split("/")[2]
+    response = client_request.client.get(f"/review/published/{publication_id}/1")
+    review_url = response.headers["Location"]
+    page = client_request.get(review_url)
+    assert "The scores check out." in page.text
+    client_request.post(review_url, {"target": "SV-R01", "note": "Ask for the masking test results"})
+    client_request.post(review_url, {"target": "general", "note": "Well evidenced overall"})
+    page = client_request.get(review_url)
+    assert "Ask for the masking test results" in page.text
+    page, _ = client_request.post(review_url, {"target": "SV-R99", "note": "x"}, expected_status=200)
+    assert "Choose what the note is about" in page.text
+    report = client_request.client.get(review_url + "/report.md").get_data(as_text=True)
+    assert report.startswith("# Review: Town centre CCTV renewal")
+    assert "| SV-R01 | Ask for the masking test results |" in report and "Yes. Every score was recomputed" in report
+    # Reviewing never changes what was published.
+    before = json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+    assert verify.verify(before).ok
+
+
+def test_review_an_uploaded_file_good_tampered_and_broken(client_request):
+    good = (ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_bytes()
+    _, response = client_request.post("/review/", {"file": (io.BytesIO(good), "lfr.json")}, content_type="multipart/form-data")
+    page = client_request.get(response.headers["Location"])
+    assert "The scores check out." in page.text and "Red flags" in page.text
+    tampered = json.loads(good)
+    tampered["result"]["overall"]["rating"] = "low"
+    _, response = client_request.post("/review/", {"file": (io.BytesIO(json.dumps(tampered).encode()), "t.json")},
+                                      content_type="multipart/form-data")
+    page = client_request.get(response.headers["Location"])
+    assert "This file does not check out" in page.text and "overall rating: stored low" in page.text
+    page, _ = client_request.post("/review/", {"file": (io.BytesIO(b"{nope"), "bad.json")}, expected_status=422,
+                                  content_type="multipart/form-data")
+    assert "The file cannot be reviewed" in page.text and "not valid JSON" in page.text
+
+
+def test_every_public_and_review_page_passes_the_page_checks(client_request, store, aid):
+    url = publish(client_request, aid, withhold={"/banks/surveillance/answers/SV-18/note": "Identifies a refuge"})
+    for target in (url, "/published/", f"/a/{aid}/publish", f"/a/{aid}/published/1/withdraw", "/review/",
+                   "/published/compare"):
+        client_request.get(target)
