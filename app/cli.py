@@ -78,6 +78,16 @@ def banks(as_json: bool, extra_banks: tuple[Path, ...]) -> None:
         click.echo("  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths)).rstrip())
 
 
+def _read_published(path: Path) -> dict:
+    """A published file's JSON, or a clear message and status 1."""
+    from . import verify as verifying
+
+    try:
+        return verifying.load(path)
+    except ProblemsFound as e:
+        _fail_with(e, f"{path} cannot be read")
+
+
 def _load_assessment(path: Path, library: Library) -> dict:
     from . import assessment
 
@@ -260,7 +270,7 @@ def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_
         raise click.BadParameter("use 4 to 64 letters, digits, hyphens or underscores", param_hint="--series")
     series, version, previous_hash = series or new_id(), 1, None
     if previous is not None:
-        earlier = verifying.load(previous)
+        earlier = _read_published(previous)
         report = verifying.verify(earlier, str(previous))
         if not report.ok:
             click.echo(f"{previous} does not verify, so it cannot be continued:", err=True)
@@ -300,11 +310,7 @@ def verify(file: Path, as_json: bool) -> None:
     Exits with status 0 only if every hash and every score matches."""
     from . import verify as verifying
 
-    try:
-        published = verifying.load(file)
-    except ProblemsFound as e:
-        _fail_with(e, f"{file} cannot be read")
-    report = verifying.verify(published, str(file))
+    report = verifying.verify(_read_published(file), str(file))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         sys.exit(0 if report.ok else 1)
@@ -342,10 +348,7 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
 
     from . import verify as verifying
 
-    try:
-        published = verifying.load(file)
-    except ProblemsFound as e:
-        _fail_with(e, f"{file} cannot be read")
+    published = _read_published(file)
     problems = verifying.check_shape(published, str(file))
     if problems:
         _fail_with(ProblemsFound(problems), f"{file} is not a published assessment")

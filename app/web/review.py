@@ -14,7 +14,7 @@ from ..register import _environment
 from ..store import NotFound
 from ..verify import check_shape
 from . import forms
-from .views import bind, refuse_without_csrf, store, who
+from .views import bind, refuse_without_csrf, store, uploaded, who
 
 review = Blueprint("review", __name__, url_prefix="/review")
 
@@ -42,13 +42,11 @@ def start():
     if request.method == "POST":
         form.validate()
         refuse_without_csrf(form)
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            form.file.errors = ["Choose a published assessment file to review"]
-        else:
-            name = escape.filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json"
+        upload = uploaded(form, "Choose a published assessment file to review")
+        if upload:
+            name, content = upload
             try:
-                document = json.loads(upload.read().decode("utf-8-sig"))
+                document = json.loads(content.decode("utf-8-sig"))
                 problems = check_shape(document, name)
             except UnicodeDecodeError:
                 problems = [f"{name}: not UTF-8 text"]

@@ -50,6 +50,15 @@ def bind(form_class, *, data: dict | None = None, **kwargs):
     return form_class(formdata=formdata, data=data, meta=meta, **kwargs)
 
 
+def uploaded(form, missing: str) -> tuple[str, bytes] | None:
+    """The uploaded file's safe name and bytes, or None with the form told why."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        form.file.errors = [missing]
+        return None
+    return filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json", upload.read()
+
+
 def refuse_without_csrf(form) -> None:
     if "csrf_token" in form.errors:
         abort(400, "This form has expired or did not come from this site.")
@@ -355,13 +364,11 @@ def import_assessment():
     if request.method == "POST":
         form.validate()
         refuse_without_csrf(form)
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            form.file.errors = ["Choose an assessment file to import"]
-        else:
-            name = filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json"
+        upload = uploaded(form, "Choose an assessment file to import")
+        if upload:
+            name, content = upload
             try:
-                doc = documents.parse(upload.read(), library(), name)
+                doc = documents.parse(content, library(), name)
             except ProblemsFound as e:
                 problems = e.problems
             else:
