@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import timeit
 import urllib.parse
 from pathlib import Path
 
@@ -120,6 +121,47 @@ def run(port: int, make_request, requests: int, clients: int) -> tuple[list[floa
     return latencies, len(latencies) / (time.perf_counter() - started)
 
 
+def host_stalls(seconds: float = 3.0) -> tuple[float, float]:
+    """Share of wall time lost to gaps over 10 ms while this process spins, and the
+    longest gap. A quiet machine loses about nothing; a throttled virtual machine
+    loses a large share, in gaps long enough to set every tail figure below."""
+    start = last = time.perf_counter()
+    lost = longest = 0.0
+    while (now := time.perf_counter()) - start < seconds:
+        gap = now - last
+        if gap > 0.010:
+            lost += gap
+            longest = max(longest, gap)
+        last = now
+    return lost / seconds, longest * 1000
+
+
+def costs(db: Path, ids: list[str], rounds: int = 9, per_round: int = 20) -> None:
+    """What each page costs to make, without the network and without the host's
+    stalls: the Flask app in this process, one request at a time, best of several
+    rounds (a stall can only make a round slower, never faster)."""
+    from app.web import create_app
+
+    client = create_app(db).test_client()
+    cycle = iter(ids * 1000)  # walks more assessments than the score cache holds (256), so every load misses
+    first = ids[0]
+    scenarios = {
+        "trivial route (/healthz)": lambda: client.get("/healthz"),
+        "task list, scores cached": lambda: client.get(f"/a/{first}"),
+        "task list, not cached (loads and scores)": lambda: client.get(f"/a/{next(cycle)}"),
+        "section page, cached": lambda: client.get(f"/a/{first}/surveillance/purpose"),
+        "results page, cached": lambda: client.get(f"/a/{first}/results"),
+        "register download, cached": lambda: client.get(f"/a/{first}/register.md"),
+    }
+    print(f"\n{'cost per request, in process (best of ' + str(rounds) + ' rounds)':<52} {'ms':>6} {'× trivial':>10}")
+    baseline = None
+    for name, make_request in scenarios.items():
+        make_request()
+        best = min(timeit.repeat(make_request, number=per_round, repeat=rounds)) / per_round * 1000
+        baseline = baseline or best
+        print(f"{name:<52} {best:>6.2f} {baseline / best:>9.2f}×")
+
+
 def machine_noise(runs: int = 200) -> tuple[float, float, float]:
     """p50, p95 and p99 of a fixed ~8 ms pure-Python loop: on a quiet machine the
     three are close; on a shared one the tail shows how much the host stalls us."""
@@ -181,6 +223,7 @@ def main() -> None:
             "results page": get(lambda a: f"/a/{a}/results"),
             "register download (Markdown)": get(lambda a: f"/a/{a}/register.md"),
         }
+        stalls_before = host_stalls()
         print(f"{args.requests} requests per route from {args.clients} clients on 127.0.0.1, "
               f"each to a random one of the {len(ids):,} assessments\n")
         noise = machine_noise()
@@ -192,11 +235,15 @@ def main() -> None:
             baseline = baseline or throughput
             print(f"{name:<36} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f} {throughput:>8.0f} {throughput / baseline:>9.2f}×")
         after = machine_noise()
+        stalls_after = host_stalls()
         print(f"\ncontrol, a fixed ~8 ms CPU loop in this process: p50 {noise[0]:.1f}, p95 {noise[1]:.1f}, p99 {noise[2]:.1f} ms"
               f" before the run; p50 {after[0]:.1f}, p95 {after[1]:.1f}, p99 {after[2]:.1f} ms after")
+        print(f"host stalls: a spinning process lost {stalls_before[0]:.0%} of wall time in gaps over 10 ms before the run "
+              f"(longest {stalls_before[1]:.0f} ms), {stalls_after[0]:.0%} after (longest {stalls_after[1]:.0f} ms)")
     finally:
         server.terminate()
         server.wait(timeout=10)
+    costs(db, ids)
 
 
 if __name__ == "__main__":
