@@ -45,7 +45,10 @@ def browser():
 def page(browser, tmp_path):
     context = browser.new_context(accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(20000)
+    # Generous: shared CI machines stall for seconds at a time (see bench/bench_web.py's
+    # host-stall figure), and a timeout here should mean a broken page, not a busy host.
+    page.set_default_timeout(60000)
+    page.set_default_navigation_timeout(60000)
     yield page
     context.close()
 
