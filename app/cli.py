@@ -391,7 +391,10 @@ def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
         for latest in store.published_latest():
             for v in store.published_versions(latest["publication_id"]):
                 documents.append(store.published_document(v["publication_id"], v["version"]))
-    written = static_site.build(outdir, documents)
+    try:
+        written = static_site.build(outdir, documents)
+    except ProblemsFound as e:
+        _fail_with(e, "Some published assessments cannot be re-scored, so no site was written")
     series = {d["publication"]["id"] for d in documents}
     click.echo(f"Wrote {len(written)} files for {len(series)} published assessments ({len(documents)} versions) "
                f"to {outdir}. Open {outdir / 'index.html'} to see it.")

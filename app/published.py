@@ -11,12 +11,12 @@ import datetime as dt
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 from . import assessment as documents
 from . import engine, publish, register, verify
 from .banks import Library
 from .engine import AssessmentResult
+from .problems import ProblemsFound
 
 DECISIONS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions", "do_not_proceed": "Do not proceed"}
 
@@ -44,32 +44,13 @@ class Scored:
         return register.markdown(self.doc, self.result, self.library)
 
 
-_LIBRARIES: "OrderedDict[str, Library]" = OrderedDict()
-_LOCK = Lock()
-
-
-def _library(published: dict) -> Library:
-    """The carried definitions as a library; the same definitions are shared by
-    many versions, so each is checked and built once per process."""
-    key = publish.digest(published["method"])
-    with _LOCK:
-        if key in _LIBRARIES:
-            _LIBRARIES.move_to_end(key)
-            return _LIBRARIES[key]
-    library = verify.carried_library(published, "published file")
-    with _LOCK:
-        _LIBRARIES[key] = library
-        while len(_LIBRARIES) > 16:
-            _LIBRARIES.popitem(last=False)
-    return library
-
-
-def scored(published: dict, today: dt.date | None = None) -> Scored:
-    report = verify.verify(published, "published file", today=today)
-    library = _library(published)
-    doc, _ = documents.check(published["assessment"], library)
-    doc = doc or published["assessment"]
-    return Scored(published, library, doc, engine.score(doc, library), report)
+def scored(published: dict, today: dt.date | None = None, name: str = "published file") -> Scored:
+    """The file verified and re-scored. Raises ProblemsFound, naming each
+    problem, when it cannot be re-scored at all."""
+    report = verify.verify(published, name, today=today)
+    if report.rescored is None:
+        raise ProblemsFound(report.unusable)
+    return Scored(published, report.rescored.library, report.rescored.doc, report.rescored.result, report)
 
 
 def summary(published: dict) -> dict:

@@ -133,15 +133,25 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
 
     latest_rows = sorted((row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]),
                          reverse=True)
+    # Re-score every version before writing anything, so a file that cannot be
+    # re-scored stops the build with its problems named, not halfway through.
+    scoreds, problems = {}, []
+    for document in documents:
+        key = (document["publication"]["id"], document["publication"]["version"])
+        try:
+            scoreds[key] = reading.scored(document, name=f"{key[0]} version {key[1]}")
+        except ProblemsFound as e:
+            problems += e.problems
+    if problems:
+        raise ProblemsFound(problems)
+
     bank_titles = {}
     method = None
-    scoreds = {}
     for publication_id, versions in series.items():
         version_rows = [row(d) for d in versions]
         for i, document in enumerate(versions):
-            scored = reading.scored(document)
             n = document["publication"]["version"]
-            scoreds[(publication_id, n)] = scored
+            scored = scoreds[(publication_id, n)]
             bank_titles.update({b.id: b.title for b in scored.library.banks})
             method = method or scored.library.method
             page = env.get_template("public/version.html").render(

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 import jsonschema
@@ -24,6 +26,7 @@ from . import assessment as documents
 from . import engine, publish, resources
 from .banks import Library, library_from_data
 from .conditions import leaves
+from .engine import AssessmentResult
 from .problems import Problem, ProblemsFound
 from .validation import schema_problems
 
@@ -38,12 +41,22 @@ class Finding:
 
 
 @dataclass
+class Rescored:
+    """The file's assessment, checked and scored again with the definitions it carries."""
+    library: Library
+    doc: dict
+    result: AssessmentResult
+
+
+@dataclass
 class Report:
     name: str
     content_hash: str | None = None
     hash_ok: bool = False
     problems: list[str] = field(default_factory=list)  # what does not match, in words
     findings: list[Finding] = field(default_factory=list)
+    unusable: list[Problem] = field(default_factory=list)  # why the file could not be re-scored at all
+    rescored: Rescored | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -73,14 +86,29 @@ def check_shape(published: Any, name: str) -> list[Problem]:
     return schema_problems(published, published_validator(), name)
 
 
+_CARRIED: "OrderedDict[str, Library]" = OrderedDict()
+_CARRIED_LOCK = Lock()
+
+
 def carried_library(published: dict, name: str) -> Library:
-    """The library the file was scored with, from its own definitions."""
+    """The library the file was scored with, from its own definitions. Many
+    versions carry the same definitions, so each set is checked and built once
+    per process; a set with problems raises ProblemsFound every time."""
     method = published["method"]
+    key = publish.digest(method)
+    with _CARRIED_LOCK:
+        if key in _CARRIED:
+            _CARRIED.move_to_end(key)
+            return _CARRIED[key]
     items = [(f"{name} /method/banks/{i}", b) for i, b in enumerate(method["banks"])]
     items.append((f"{name} /method/scoring", method["scoring"]))
     library, problems = library_from_data(items)
     if problems:
         raise ProblemsFound(problems)
+    with _CARRIED_LOCK:
+        _CARRIED[key] = library
+        while len(_CARRIED) > 16:
+            _CARRIED.popitem(last=False)
     return library
 
 
@@ -89,6 +117,7 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
     report = Report(name)
     shape = check_shape(published, name)
     if shape:
+        report.unusable = shape
         report.problems = [f"{p.where or '(top level)'}: {p.message}" for p in shape]
         return report
     stored = published["integrity"]
@@ -108,13 +137,16 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
     try:
         library = carried_library(published, name)
     except ProblemsFound as e:
+        report.unusable = e.problems
         report.problems += [f"carried definitions: {p}" for p in e.problems]
         return report
     doc, problems = documents.check(published["assessment"], library, name + " /assessment")
     if problems:
+        report.unusable = problems
         report.problems += [f"/assessment{p.where}: {p.message}" for p in problems]
         return report
-    result = engine.score(doc, library).to_dict()
+    report.rescored = Rescored(library, doc, engine.score(doc, library))
+    result = report.rescored.result.to_dict()
     report.problems += _compare(published["result"], result)
     report.findings = findings(published, doc, library, result, today)
     return report

@@ -85,6 +85,18 @@ def test_a_site_from_a_bad_file_is_refused_with_clear_errors(tmp_path):
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 
+def test_a_file_whose_definitions_cannot_be_used_stops_the_site_before_anything_is_written(tmp_path):
+    broken = json.loads((PUBLISHED / "town-centre-lfr.v1.json").read_text(encoding="utf-8"))
+    bank = broken["method"]["banks"][1]
+    bank["risks"][0]["likelihood"]["drivers"][0]["question"] = bank["prefix"] + "-99"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["site", str(tmp_path / "out"), "--from", str(tmp_path / "in")])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert f"refers to question '{bank['prefix']}-99', which does not exist" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_site_from_the_app_database(tmp_path):
     from app import assessment, engine, publish, published
     from app.banks import bundled_library

@@ -11,8 +11,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from .. import escape, published as reading
 from ..register import _environment
+from ..problems import ProblemsFound
 from ..store import NotFound
-from ..verify import check_shape
 from . import forms
 from .views import bind, refuse_without_csrf, store, uploaded, who
 
@@ -47,11 +47,13 @@ def start():
             name, content = upload
             try:
                 document = json.loads(content.decode("utf-8-sig"))
-                problems = check_shape(document, name)
+                reading.scored(document, name=name)
             except UnicodeDecodeError:
                 problems = [f"{name}: not UTF-8 text"]
             except json.JSONDecodeError as e:
                 problems = [f"{name} line {e.lineno} column {e.colno}: not valid JSON: {e.msg}"]
+            except ProblemsFound as e:
+                problems = e.problems
             if not problems:
                 key = store().add_review_subject(document, f"uploaded as {name}")
                 return redirect(url_for("review.view", key=key.removeprefix("sha256:")))

@@ -220,3 +220,15 @@ def test_every_public_and_review_page_passes_the_page_checks(client_request, sto
     for target in (url, "/published/", f"/a/{aid}/publish", f"/a/{aid}/published/1/withdraw", "/review/",
                    "/published/compare"):
         client_request.get(target)
+
+
+def test_a_file_whose_definitions_cannot_be_used_gets_a_clear_message(client_request):
+    """It passes the schema, but a carried rule points at a question that does not exist:
+    the upload is refused with the problem named, not accepted and then shown as an error page."""
+    broken = json.loads((ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_bytes())
+    bank = broken["method"]["banks"][1]
+    bank["risks"][0]["likelihood"]["drivers"][0]["question"] = bank["prefix"] + "-99"
+    page, _ = client_request.post("/review/", {"file": (io.BytesIO(json.dumps(broken).encode()), "broken.json")},
+                                  expected_status=422, content_type="multipart/form-data")
+    assert "The file cannot be reviewed" in page.text
+    assert f"refers to question '{bank['prefix']}-99', which does not exist" in page.text
