@@ -127,6 +127,18 @@ def filter_choices(rows: list[dict], bank_titles: dict[str, str]) -> dict:
     }
 
 
+def diff(before: Scored, after: Scored) -> dict:
+    """What changed between two versions, with each answer in words."""
+    changes = publish.diff(before.published, after.published)
+    questions = {**before.library.questions, **after.library.questions}
+    for row in changes["answers"]:
+        q = questions.get(row["question"])
+        row["prompt"] = q.prompt if q else ""
+        row["before_text"] = q.label_of(row["before"]) if q and row["before"] is not None else "Not answered"
+        row["after_text"] = q.label_of(row["after"]) if q and row["after"] is not None else "Not answered"
+    return changes
+
+
 def compare(scoreds: list[Scored], only_differences: bool = True) -> dict:
     """Ratings per risk and the answers behind the scores, side by side."""
     risk_rows: "OrderedDict[str, dict]" = OrderedDict()

@@ -43,7 +43,7 @@ def _finalize(value: Any) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def report_templates() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(resources.reports_dir())),
         autoescape=False,  # Markdown, not HTML: _finalize escapes every value instead
@@ -162,7 +162,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
 
 
 def markdown(doc: dict, result: AssessmentResult, library: Library, template: str = "register.md.j2") -> str:
-    return _environment().get_template(template).render(**context(doc, result, library))
+    return report_templates().get_template(template).render(**context(doc, result, library))
 
 
 def rows(result: AssessmentResult) -> list[dict]:
@@ -261,7 +261,7 @@ def bank_docs(library: Library) -> str:
             parts.append(f"{x.risk}: {', '.join(bits)}")
         return "\n".join(parts)
 
-    env = _environment()
+    env = report_templates()
     return env.get_template("banks.md.j2").render(
         library=library, method=library.method,
         hash=lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),

@@ -167,10 +167,9 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
                     context=scored.context(), decisions=reading.DECISIONS))
             if i > 0:
                 before = scoreds[(publication_id, versions[i - 1]["publication"]["version"])]
-                from .web.public import reading_diff
                 write(f"p/{publication_id}/diff-{before.publication['version']}-{n}.html",
                       env.get_template("public/diff.html").render(links=StaticLinks(2), before=before, after=scored,
-                                                                  changes=reading_diff(before, scored)))
+                                                                  changes=reading.diff(before, scored)))
 
     if method is None:
         from .banks import bundled_library

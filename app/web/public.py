@@ -115,22 +115,7 @@ def download(publication_id: str, version: int, ext: str):
 def diff(publication_id: str, old: int, new: int):
     before, after = load(publication_id, old), load(publication_id, new)
     return render_template("public/diff.html", links=AppLinks(), before=before, after=after,
-                           changes=reading_diff(before, after))
-
-
-def reading_diff(before: reading.Scored, after: reading.Scored) -> dict:
-    from ..publish import diff as published_diff
-
-    changes = published_diff(before.published, after.published)
-    prompts = {**{q: v.prompt for q, v in before.library.questions.items()},
-               **{q: v.prompt for q, v in after.library.questions.items()}}
-    labels = {**before.library.questions, **after.library.questions}
-    for row in changes["answers"]:
-        q = labels.get(row["question"])
-        row["prompt"] = prompts.get(row["question"], "")
-        row["before_text"] = q.label_of(row["before"]) if q and row["before"] is not None else "Not answered"
-        row["after_text"] = q.label_of(row["after"]) if q and row["after"] is not None else "Not answered"
-    return changes
+                           changes=reading.diff(before, after))
 
 
 @public.get("/compare")

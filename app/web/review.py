@@ -10,7 +10,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from .. import escape, published as reading
-from ..register import _environment
+from ..register import report_templates
 from ..problems import ProblemsFound
 from ..store import NotFound
 from . import forms
@@ -107,7 +107,7 @@ def report(key: str):
     document, source = subject(key)
     scored = reading.scored(document)
     notes = store().review_notes("sha256:" + key)
-    text = _environment().get_template("review.md.j2").render(
+    text = report_templates().get_template("review.md.j2").render(
         s=scored, source=source, notes=notes, labels=FINDING_LABELS, today=dt.date.today().isoformat(),
         findings=scored.report.findings, questions=scored.library.questions)
     stem = escape.filename(document.get("title"), default="assessment")

@@ -3,8 +3,8 @@ functions and the store; they hold no rules of their own."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
@@ -114,6 +114,12 @@ def section_or_404(bank: Bank, section_id: str):
     abort(404)
 
 
+def create(doc: dict, action: str, **kwargs) -> str:
+    """Store a new assessment with the summary the home page lists."""
+    result = engine.score(doc, library())
+    return store().create(doc, journey.summary(doc, result, library()), who(), action, **kwargs)
+
+
 def save(assessment_id: str, change) -> Record:
     """Apply a change and refresh the listed summary, all in one transaction."""
     def with_summary(current: Record) -> Change:
@@ -156,8 +162,7 @@ def new_assessment():
         refuse_without_csrf(form)
         if valid:
             doc = journey.with_answers(doc, profile, form.answers())
-            result = engine.score(doc, library())
-            assessment_id = store().create(doc, journey.summary(doc, result, library()), who(), "Started the assessment")
+            assessment_id = create(doc, "Started the assessment")
             after = journey.next_section(doc, library(), profile, section.id)
             return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
                             if after else url_for("main.task_list", assessment_id=assessment_id))
@@ -372,9 +377,7 @@ def import_assessment():
             except ProblemsFound as e:
                 problems = e.problems
             else:
-                result = engine.score(doc, library())
-                assessment_id = store().create(doc, journey.summary(doc, result, library()), who(),
-                                               f"Imported from {name}")
+                assessment_id = create(doc, f"Imported from {name}")
                 flash("Imported the assessment.", "success")
                 return redirect(url_for("main.task_list", assessment_id=assessment_id))
     status = 422 if (problems or form.file.errors) else 200
@@ -393,14 +396,12 @@ def duplicate(assessment_id: str):
             form.stage.errors = ["Choose the procurement stage for the new copy"]
             valid = False
         if valid:
-            doc = json.loads(json.dumps(loaded.doc))
+            doc = copy.deepcopy(loaded.doc)
             doc["banks"]["profile"]["answers"]["PR-03"] = {"value": form.stage.data}
             doc["assessment_date"] = dt.date.today().isoformat()
             doc.pop("sign_off", None)
-            result = engine.score(doc, library())
-            new_id = store().create(doc, journey.summary(doc, result, library()), who(),
-                                    f"Copied from an earlier assessment for the {stage_question.label_of(form.stage.data)} stage",
-                                    duplicated_from=assessment_id)
+            new_id = create(doc, f"Copied from an earlier assessment for the {stage_question.label_of(form.stage.data)} stage",
+                            duplicated_from=assessment_id)
             flash("Made a copy for the next stage. The earlier assessment is unchanged.", "success")
             return redirect(url_for("main.task_list", assessment_id=new_id))
     return render_template("duplicate.html", loaded=loaded, form=form, stage_question=stage_question)
@@ -471,7 +472,7 @@ def publish_page(assessment_id: str):
             document = store().publish(assessment_id, build, published.summary, who())
 
             def record_sign_off(current: Record):
-                new_doc = json.loads(json.dumps(current.document))
+                new_doc = copy.deepcopy(current.document)
                 new_doc["sign_off"] = signed
                 diff = [{"bank": "assessment", "item": "sign_off", "field": k, "before": current.document.get("sign_off", {}).get(k),
                          "after": signed.get(k)} for k in ("name", "role", "date", "decision", "note")
