@@ -68,7 +68,10 @@ def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
 def shown_on_form(doc: dict, library: Library, bank: Bank, section: Section) -> tuple[str, ...]:
     """The questions a section's form asks now. A follow-up appears once the
     question it depends on is answered (or answered "don't know")."""
-    visible = engine.visibility(doc, library, for_form=True)
+    return _shown(engine.visibility(doc, library, for_form=True), section)
+
+
+def _shown(visible: dict[str, bool | None], section: Section) -> tuple[str, ...]:
     return tuple(qid for qid in section.question_ids if visible[qid] is not False)
 
 
@@ -139,15 +142,17 @@ def next_section(doc: dict, library: Library, bank: Bank, section_id: str) -> st
     """The next section with something to ask, skipping any whose questions
     all depend on answers that rule them out."""
     ids = [s.id for s in bank.sections]
+    visible = engine.visibility(doc, library, for_form=True)
     for section in bank.sections[ids.index(section_id) + 1:]:
-        if shown_on_form(doc, library, bank, section):
+        if _shown(visible, section):
             return section.id
     return None
 
 
 def previous_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
     ids = [s.id for s in bank.sections]
+    visible = engine.visibility(doc, library, for_form=True)
     for section in reversed(bank.sections[:ids.index(section_id)]):
-        if shown_on_form(doc, library, bank, section):
+        if _shown(visible, section):
             return section.id
     return None
