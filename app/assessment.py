@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 import jsonschema
 
-from .banks import Library, Question, display_name
+from .banks import Library, Question, display_name, parse_json
 from .problems import Problem, ProblemsFound, pointer
 from .validation import schema_problems
 
@@ -211,14 +211,9 @@ def check(doc: Any, library: Library, name: str = "assessment") -> tuple[dict | 
 
 def parse(text: str | bytes, library: Library, name: str = "assessment") -> dict:
     """Parse and check an assessment's JSON text; raise ProblemsFound if it is not usable."""
-    try:
-        # UTF-8 only (a byte-order mark is fine): json.loads would otherwise
-        # guess UTF-16 or UTF-32 from the first bytes of any binary file.
-        data = json.loads(text.decode("utf-8-sig") if isinstance(text, bytes) else text)
-    except UnicodeDecodeError:
-        raise ProblemsFound([Problem(name, "", "not UTF-8 text")]) from None
-    except json.JSONDecodeError as e:
-        raise ProblemsFound([Problem(name, f"line {e.lineno} column {e.colno}", f"not valid JSON: {e.msg}")]) from None
+    data, problems = parse_json(text, name)
+    if problems:
+        raise ProblemsFound(problems)
     doc, problems = check(data, library, name)
     if problems:
         raise ProblemsFound(problems)

@@ -24,6 +24,7 @@ import jinja2
 
 from . import published as reading
 from . import register
+from .banks import read_json
 from .problems import Problem, ProblemsFound
 from .verify import check_shape
 
@@ -91,10 +92,9 @@ def collect(paths: list[Path]) -> list[dict]:
     for path in paths:
         files.extend(sorted(path.rglob("*.json")) if path.is_dir() else [path])
     for path in files:
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            problems.append(Problem(str(path), "", f"cannot be read as JSON ({e})"))
+        document, unreadable = read_json(path)
+        if unreadable:
+            problems += [Problem(p.file, p.where, f"cannot be read as JSON: {p.message}") for p in unreadable]
             continue
         if isinstance(document, dict) and document.get("format") == "forethought-assessment":
             continue  # an assessment draft that sits next to published files: not for publishing

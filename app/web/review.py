@@ -5,11 +5,11 @@ never change the assessment itself; their notes are kept apart from it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from .. import escape, published as reading
+from ..banks import parse_json
 from ..register import report_templates
 from ..problems import ProblemsFound
 from ..store import NotFound
@@ -45,15 +45,12 @@ def start():
         upload = uploaded(form, "Choose a published assessment file to review")
         if upload:
             name, content = upload
-            try:
-                document = json.loads(content.decode("utf-8-sig"))
-                reading.scored(document, name=name)
-            except UnicodeDecodeError:
-                problems = [f"{name}: not UTF-8 text"]
-            except json.JSONDecodeError as e:
-                problems = [f"{name} line {e.lineno} column {e.colno}: not valid JSON: {e.msg}"]
-            except ProblemsFound as e:
-                problems = e.problems
+            document, problems = parse_json(content, name)
+            if not problems:
+                try:
+                    reading.scored(document, name=name)
+                except ProblemsFound as e:
+                    problems = e.problems
             if not problems:
                 key = store().add_review_subject(document, f"uploaded as {name}")
                 return redirect(url_for("review.view", key=key.removeprefix("sha256:")))
