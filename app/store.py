@@ -194,10 +194,15 @@ class Store:
         return assessment_id
 
     def get(self, assessment_id: str) -> Record:
-        row = self.db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
+        return self._record(self.db, assessment_id)
+
+    @staticmethod
+    def _record(db: Database, assessment_id: str) -> Record:
+        cursor = db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id])
+        row = cursor.fetchone()
         if row is None:
             raise NotFound(assessment_id)
-        data = dict(zip([c[0] for c in self.db.conn.execute("SELECT * FROM assessments LIMIT 0").description], row))
+        data = dict(zip([c[0] for c in cursor.description], row))
         return Record(**{**data, "document": json.loads(data["document"])})
 
     def version(self, assessment_id: str) -> int:
@@ -210,12 +215,7 @@ class Store:
         """Apply `change` to the latest stored record inside one write
         transaction. `change` may raise Conflict; then nothing is written."""
         with self._write() as db:
-            row = db.execute("SELECT * FROM assessments WHERE id = ?", [assessment_id]).fetchone()
-            if row is None:
-                raise NotFound(assessment_id)
-            columns = [c[0] for c in db.conn.execute("SELECT * FROM assessments LIMIT 0").description]
-            data = dict(zip(columns, row))
-            current = Record(**{**data, "document": json.loads(data["document"])})
+            current = self._record(db, assessment_id)
             result = change(current)
             if not result.changes:
                 return current
@@ -345,19 +345,14 @@ class Store:
 
     # --- reviews ------------------------------------------------------------------
 
-    def add_review_subject(self, document: dict, source: str) -> str:
-        """Keep a published document for review, keyed by the hash of what it
-        actually contains: a tampered copy that claims the original's hash is
-        a different subject."""
-        import hashlib
-
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-        content_hash = "sha256:" + hashlib.sha256(canonical).hexdigest()
+    def add_review_subject(self, content_hash: str, document: dict, source: str) -> None:
+        """Keep a published document for review under the hash of what it
+        actually contains (the caller's digest of the whole file): a tampered
+        copy that claims the original's hash is a different subject."""
         with self._write() as db:
             if not db.execute("SELECT 1 FROM review_subjects WHERE content_hash = ?", [content_hash]).fetchone():
                 db["review_subjects"].insert({"content_hash": content_hash, "source": source, "added": now(),
                                               "document": json.dumps(document, ensure_ascii=False)})
-        return content_hash
 
     def review_subject(self, content_hash: str) -> tuple[dict, str]:
         row = self.db.execute("SELECT document, source FROM review_subjects WHERE content_hash = ?",

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from .. import escape, published as reading
 from ..banks import parse_json
+from ..publish import digest
 from ..register import report_templates
 from ..problems import ProblemsFound
 from ..store import NotFound
@@ -35,6 +36,13 @@ def subject(key: str) -> tuple[dict, str]:
         abort(404)
 
 
+def keep_for_review(document: dict, source: str) -> str:
+    """Store the document as a review subject; the address of its review page."""
+    content_hash = digest(document)
+    store().add_review_subject(content_hash, document, source)
+    return url_for("review.view", key=content_hash.removeprefix("sha256:"))
+
+
 @review.route("/", methods=["GET", "POST"])
 def start():
     form = bind(forms.ImportForm)
@@ -52,8 +60,7 @@ def start():
                 except ProblemsFound as e:
                     problems = e.problems
             if not problems:
-                key = store().add_review_subject(document, f"uploaded as {name}")
-                return redirect(url_for("review.view", key=key.removeprefix("sha256:")))
+                return redirect(keep_for_review(document, f"uploaded as {name}"))
     status = 422 if (problems or form.file.errors) else 200
     return render_template("review_start.html", form=form, problems=problems,
                            rows=store().published_latest()), status
@@ -65,8 +72,7 @@ def from_published(publication_id: str, version: int):
         document = store().published_document(publication_id, version)
     except NotFound:
         abort(404)
-    key = store().add_review_subject(document, f"published here as version {version}")
-    return redirect(url_for("review.view", key=key.removeprefix("sha256:")))
+    return redirect(keep_for_review(document, f"published here as version {version}"))
 
 
 @review.route("/<key>", methods=["GET", "POST"])
