@@ -249,17 +249,15 @@ def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_
     checked with `forethought verify` and turned into a website with `forethought site`."""
     import datetime as dt
 
+    from . import assessment, engine
     from . import publish as publishing
     from . import verify as verifying
     from .store import new_id
 
-    from . import engine
-    from .web.journey import overall_status
-
     library = _library(extra_banks)
     doc = _load_assessment(file, library)
     result = engine.score(doc, library)
-    if overall_status(result) != "completed":
+    if result.status != "completed":
         click.echo(f"{file} is not complete, so it cannot be published. Required questions with no answer:", err=True)
         for bank in result.banks:
             for q in bank.unanswered:
@@ -283,8 +281,6 @@ def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_
     sign_off = {"name": name, "role": role, "date": sign_date or dt.date.today().isoformat(), "decision": decision}
     if note:
         sign_off["note"] = note
-    from . import assessment
-
     _, problems = assessment.check({**doc, "sign_off": sign_off}, library, str(file))
     if problems:
         _fail_with(ProblemsFound(problems), "The sign-off is not usable")
@@ -324,10 +320,7 @@ def verify(file: Path, as_json: bool) -> None:
             click.echo(f"  {line}")
     if report.findings:
         click.echo("\nFor a reviewer:")
-        labels = {"red_flag": "Red flags", "no_evidence": "Mitigations claimed without evidence",
-                  "dont_know_high_impact": "\"Don't know\" on questions that drive impact or a red flag",
-                  "unanswered": "Unanswered questions", "withheld": "Withheld fields", "stale_review": "Review dates passed"}
-        for kind, label in labels.items():
+        for kind, label in verifying.FINDING_LABELS.items():
             items = [f for f in report.findings if f.kind == kind]
             if items:
                 click.echo(f"  {label} ({len(items)}):")

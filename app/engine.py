@@ -168,6 +168,16 @@ class AssessmentResult:
     def bank(self, bank_id: str) -> BankResult:
         return next(b for b in self.banks if b.id == bank_id)
 
+    @property
+    def status(self) -> str:
+        """not_started, in_progress or completed, over the banks that apply."""
+        statuses = [b.status for b in self.banks if b.status != "not_applicable"]
+        if all(s == "completed" for s in statuses):
+            return "completed"
+        if all(s == "not_started" for s in statuses):
+            return "not_started"
+        return "in_progress"
+
 
 # --- Scoring ---------------------------------------------------------------------
 

@@ -32,6 +32,16 @@ from .validation import schema_problems
 
 STAGES = ("inherent", "residual", "target")
 
+# What each kind of finding is called, in the order a reviewer reads them.
+FINDING_LABELS = {
+    "red_flag": "Red flags",
+    "no_evidence": "Mitigations claimed without evidence",
+    "dont_know_high_impact": "\u201cDon\u2019t know\u201d on questions that drive impact or a red flag",
+    "unanswered": "Unanswered questions",
+    "withheld": "Withheld fields",
+    "stale_review": "Review dates that have passed",
+}
+
 
 @dataclass
 class Finding:

@@ -22,8 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import assessment as documents
 from ..banks import Bank, Question
-
-DONT_KNOW = "dont_know"
+from ..conditions import DONT_KNOW
 
 
 class BaseForm(Form):
@@ -269,8 +268,6 @@ class ActionsForm(BaseForm):
     Fields are added per bank by `actions_form_class`."""
 
     base = HiddenField()
-    mitigation_ids: tuple[str, ...] = ()
-    risk_ids: tuple[str, ...] = ()
 
 
 class DateText(StringField):
@@ -293,10 +290,7 @@ def _choice_validator(allowed: tuple[str, ...], message: str):
 
 @lru_cache(maxsize=64)
 def actions_form_class(bank: Bank) -> type[ActionsForm]:
-    attrs: dict[str, Any] = {
-        "mitigation_ids": tuple(m.id for m in bank.mitigations),
-        "risk_ids": tuple(r.id for r in bank.risks),
-    }
+    attrs: dict[str, Any] = {}
     for m in bank.mitigations:
         attrs[f"{m.id}-status"] = StringField("Status", validators=[Optional(), _choice_validator(
             documents.MITIGATION_STATUSES, "Choose a status from the list")])

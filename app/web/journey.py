@@ -43,15 +43,6 @@ def tasks(library: Library, result: AssessmentResult, doc: dict) -> list[Task]:
     return out
 
 
-def overall_status(result: AssessmentResult) -> str:
-    statuses = [b.status for b in result.banks if b.status != "not_applicable"]
-    if all(s == "completed" for s in statuses):
-        return "completed"
-    if all(s == "not_started" for s in statuses):
-        return "not_started"
-    return "in_progress"
-
-
 def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
     """The columns the home page lists, so it never has to score 1,000 documents."""
     profile = library.profile.questions
@@ -60,7 +51,7 @@ def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "title": documents.value(doc, "profile", "PR-01"),
         "organisation": documents.value(doc, "profile", "PR-02"),
         "stage": profile["PR-03"].label_of(stage) if stage else None,
-        "status": overall_status(result),
+        "status": result.status,
         "rating": result.overall.get("rating"),
     }
 

@@ -14,19 +14,11 @@ from ..publish import digest
 from ..register import report_templates
 from ..problems import ProblemsFound
 from ..store import NotFound
+from ..verify import FINDING_LABELS
 from . import forms
 from .views import bind, refuse_without_csrf, store, uploaded, who
 
 review = Blueprint("review", __name__, url_prefix="/review")
-
-FINDING_LABELS = {
-    "red_flag": "Red flags",
-    "no_evidence": "Mitigations claimed without evidence",
-    "dont_know_high_impact": "\u201cDon\u2019t know\u201d on questions that drive impact or a red flag",
-    "unanswered": "Unanswered questions",
-    "withheld": "Withheld fields",
-    "stale_review": "Review dates that have passed",
-}
 
 
 def subject(key: str) -> tuple[dict, str]:

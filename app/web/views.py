@@ -176,7 +176,7 @@ def task_list(assessment_id: str):
     loaded = load(assessment_id)
     return render_template("task_list.html", loaded=loaded,
                            tasks=journey.tasks(library(), loaded.result, loaded.doc),
-                           status=journey.overall_status(loaded.result))
+                           status=loaded.result.status)
 
 
 @main.route("/a/<assessment_id>/<bank_id>/<section_id>", methods=["GET", "POST"])
@@ -439,7 +439,7 @@ def _safe_next(target: str | None) -> str:
 @main.route("/a/<assessment_id>/publish", methods=["GET", "POST"])
 def publish_page(assessment_id: str):
     loaded = load(assessment_id)
-    ready = journey.overall_status(loaded.result) == "completed"
+    ready = loaded.result.status == "completed"
     fields = publish.withholdable(loaded.doc, library())
     sign_off = loaded.doc.get("sign_off", {})
     form = bind(forms.PublishForm, data={**sign_off, "date": sign_off.get("date") or dt.date.today().isoformat()})
