@@ -29,8 +29,9 @@ test: $(VENV)/.installed-test
 # engine or a template in reports/. The tests fail until you do.
 generate: $(VENV)/.installed
 	$(BIN)/forethought bank-docs -o docs/banks.md
+	$(BIN)/forethought calibrate examples/calibration -o docs/calibration.md
 	for f in examples/*.json; do \
-	  [ "$$f" = examples/cases.json ] || $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \
+	  $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \
 	done
 
 # The published examples are made once, like real publications: they are not

@@ -36,6 +36,7 @@ from typing import Any, Callable
 import jsonschema
 
 from .banks import Library, Question, display_name, parse_json
+from .conditions import DONT_KNOW
 from .problems import Problem, ProblemsFound, pointer
 from .validation import schema_problems
 
@@ -95,6 +96,8 @@ def value_schema(question: Question) -> dict:
             schema["minimum"] = question.minimum
         if question.maximum is not None:
             schema["maximum"] = question.maximum
+        if question.dont_know:
+            return {"anyOf": [schema, {"const": DONT_KNOW}]}
         return schema
     if t == "date":
         return _date()

@@ -212,6 +212,7 @@ class Bank:
     path: str
     content_hash: str
     data: dict = field(repr=False, compare=False)
+    changelog: tuple[dict, ...] = ()  # {"version", "date", "changes"}, newest first
 
     def mitigations_for(self, risk_id: str) -> list[Mitigation]:
         return [m for m in self.mitigations if m.lowering_for(risk_id)]
@@ -808,5 +809,5 @@ def _build_bank(data: dict, name: str) -> Bank:
         sources={s["id"]: Source(s["id"], s["title"], s["publisher"], s.get("url"), s.get("date"), s.get("note"))
                  for s in data["sources"]},
         sections=tuple(sections), questions=questions, risks=risks, mitigations=mitigations,
-        path=name, content_hash=content_hash(data), data=data,
+        path=name, content_hash=content_hash(data), data=data, changelog=tuple(data.get("changelog", [])),
     )

@@ -166,6 +166,37 @@ def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
 
 
 @cli.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--markdown", "as_markdown", is_flag=True, help="Print the whole calibration page as Markdown.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the Markdown page to this file.")
+@banks_option
+def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks: tuple[Path, ...]) -> None:
+    """Score every calibration case in FOLDER and compare with its expected ratings."""
+    from . import calibration
+
+    library = _library(extra_banks)
+    try:
+        outcomes = [calibration.outcome(case, library) for case in calibration.load_cases(folder)]
+    except ProblemsFound as e:
+        _fail_with(e, "A calibration case cannot be scored")
+    except (OSError, ValueError, KeyError) as e:
+        click.echo(f"A calibration case cannot be read: {e}", err=True)
+        sys.exit(1)
+    if as_markdown or output:
+        text = calibration.document(outcomes, library)
+        if output is None:
+            click.echo(text, nl=False)
+            return
+        output.write_text(text, encoding="utf-8", newline="")
+        click.echo(f"Wrote {output}.", err=True)
+        return
+    click.echo(calibration.table(outcomes, library))
+    click.echo()
+    click.echo(calibration.summary(calibration.agreement(outcomes, library)))
+
+
+@cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on. Anything but this computer (127.0.0.1) needs a password: see set-password.")
 @click.option("--port", default=8000, show_default=True, type=int)

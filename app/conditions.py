@@ -34,6 +34,7 @@ class Fact:
     type: str
     visible: bool | None
     value: Any = None
+    hidden_by: tuple[str, ...] = ()  # when visible is None: the unknown answers that decide it
 
 
 def evaluate(condition: dict, fact_of: Callable[[str], Fact]) -> bool | None:
@@ -81,6 +82,8 @@ def _leaf(condition: dict, fact: Fact) -> bool | None:
         if value == DONT_KNOW:
             return None
         return value in wanted
+    if value == DONT_KNOW:
+        return None  # a number answered "don't know"
     if "at_least" in condition:
         return value >= condition["at_least"]
     if "at_most" in condition:
@@ -102,29 +105,41 @@ def leaves(condition: dict, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
 
 
 def describe(condition: dict, label_of: Callable[[str], str] | None = None,
-             value_of: Callable[[str], str] | None = None) -> str:
-    """The condition in words, for the register's method statement and docs."""
+             value_of: Callable[[str, Any], str] | None = None) -> str:
+    """The condition in words, for the register's method statement and docs.
+    `label_of(question id)` names a question; `value_of(question id, value)` an answer."""
     label_of = label_of or (lambda qid: qid)
-    value_of = value_of or (lambda value: value)
+    value_of = value_of or (lambda qid, value: value)
     if "all" in condition:
         return " and ".join(_bracket(part, label_of, value_of) for part in condition["all"])
     if "any" in condition:
         return " or ".join(_bracket(part, label_of, value_of) for part in condition["any"])
     if "not" in condition:
-        return "not " + _bracket(condition["not"], label_of, value_of)
-    q = label_of(condition["question"])
+        inner = condition["not"]
+        if "in" in inner or "answered" in inner:
+            # "PR-17 is not decides" reads better than "not PR-17 is decides".
+            return _leaf_text(inner, label_of, value_of, negated=True)
+        return "not " + _bracket(inner, label_of, value_of)
+    return _leaf_text(condition, label_of, value_of)
+
+
+def _leaf_text(condition: dict, label_of: Callable[[str], str], value_of: Callable[[str, Any], str],
+               negated: bool = False) -> str:
+    qid = condition["question"]
+    q = label_of(qid)
+    is_ = "is not" if negated else "is"
     if "in" in condition:
-        values = [value_of(v) for v in condition["in"]]
+        values = [value_of(qid, v) for v in condition["in"]]
         if len(values) == 1:
-            return f"{q} is {values[0]}"
-        return f"{q} is one of {', '.join(values)}"
+            return f"{q} {is_} {values[0]}"
+        return f"{q} is {'none' if negated else 'one'} of {', '.join(values)}"
     if "answered" in condition:
-        return f"{q} is answered"
+        return f"{q} {is_} answered"
     if "at_least" in condition:
         return f"{q} is at least {condition['at_least']:g}"
     return f"{q} is at most {condition['at_most']:g}"
 
 
-def _bracket(condition: dict, label_of: Callable[[str], str], value_of: Callable[[str], str]) -> str:
+def _bracket(condition: dict, label_of: Callable[[str], str], value_of: Callable[[str, Any], str]) -> str:
     text = describe(condition, label_of, value_of)
     return f"({text})" if ("all" in condition or "any" in condition) else text

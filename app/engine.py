@@ -10,9 +10,22 @@ Pure Python: it knows nothing of the web app or the database. For each risk:
 - **red flags** force the top rating, until a mitigation that clears them is in
   place (residual) or recommended (target).
 
-An unanswered or "don't know" answer is read in the way least favourable to the
-public (see `conditions`), and every score that rests on such a reading lists
-the questions behind it.
+Every number is worked out in two readings, because a team early in a
+procurement cannot know everything:
+
+- **if the unknowns go badly** (the cautious reading, the one published files
+  have always carried): an unanswered or "don't know" answer counts as the
+  least favourable answer, a red flag that cannot be ruled out is raised, and a
+  mitigation that may not be in place is not counted;
+- **on what you have told us** (the established reading): every unknown goes
+  the best way it could, so the rating is the floor the answers given already
+  fix. A red flag raised only on an unknown is *open*: listed first, with the
+  question that settles it, but it does not force the established rating.
+
+Whatever the unknowns turn out to be, each rating ends up between the two
+readings (`tests/test_properties.py` checks this). **Answer these next** ranks
+the open questions by how far each one alone could move the ratings from the
+established reading.
 """
 
 from __future__ import annotations
@@ -27,6 +40,26 @@ from .banks import Bank, Driver, Factor, Library, Mitigation, Question, Risk
 from .conditions import DONT_KNOW, Fact, describe, evaluate, leaves
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
+STAGES = ("inherent", "residual", "target")
+
+
+# --- How unknowns are read ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Which unknowns go badly. `worst=None`: all of them (cautious); an empty
+    set: none of them (established); one question: only that one, which is how
+    "answer these next" measures a question's reach."""
+
+    worst: frozenset[str] | None
+
+    def bad(self, questions: list[str] | tuple[str, ...]) -> bool:
+        return self.worst is None or any(q in self.worst for q in questions)
+
+
+CAUTIOUS = Reading(None)
+ESTABLISHED = Reading(frozenset())
 
 
 # --- Results -------------------------------------------------------------------
@@ -34,19 +67,23 @@ MIN_LEVEL, MAX_LEVEL = 1, 5
 
 @dataclass
 class Reason:
-    """One line of working behind a level: where the points came from."""
+    """One line of working behind a level: where the points came from.
+    `points` count if the unknowns go badly; `established_points` on what the
+    team has told us (the same, unless the answer is unknown)."""
 
     text: str
     points: int
     question: str | None = None
     answer: str | None = None
     assumed: bool = False
+    established_points: int = 0
 
 
 @dataclass
 class Level:
     value: int
     reasons: list[Reason]
+    established_value: int = 0
 
 
 @dataclass
@@ -77,17 +114,22 @@ class MitigationResult:
     evidence: list[str] = field(default_factory=list)
     note: str | None = None
     risks: list[str] = field(default_factory=list)
+    evidenced: bool = False  # in place with evidence behind it, which the method lets lower more
+    counts_in_residual_established: bool = False
+    counts_in_target_established: bool = False
 
 
 @dataclass
 class RedFlagResult:
     id: str
     reason: str
-    assumed: bool
+    assumed: bool  # raised only because an unknown cannot rule it out: an open red flag
     cleared_in_residual: bool
     cleared_in_target: bool
     cleared_by: list[str]
     because: str
+    settle_by: list[str] = field(default_factory=list)  # the questions whose answers settle an open flag
+    remedy: str = ""
 
 
 @dataclass
@@ -112,6 +154,18 @@ class RiskResult:
     review_date_set_by: str  # "team" or "cadence"
     treatment: str | None
     note: str | None
+    established_applies: bool = True  # False: only an unknown keeps it in, so it may not arise at all
+    established_inherent: Score | None = None
+    established_residual: Score | None = None
+    established_target: Score | None = None
+
+    def established(self, stage: str) -> Score:
+        return getattr(self, f"established_{stage}")
+
+    @property
+    def settled(self) -> bool:
+        """The two readings give the same residual rating."""
+        return self.established_applies and self.established_residual.rating == self.residual.rating
 
 
 @dataclass
@@ -124,6 +178,34 @@ class QuestionRef:
     required: bool
     bidder_question: str | None = None
     answer: str | None = None
+
+
+@dataclass
+class Move:
+    """What one open answer could do to one risk if it went badly."""
+
+    risk: str
+    title: str
+    before: str  # rating id, or "none" where the risk may not arise
+    after: str
+    before_label: str
+    after_label: str
+    red_flags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnswerNext:
+    """An open question, and how far its answer alone could move the ratings."""
+
+    id: str
+    bank_id: str
+    section_id: str
+    prompt: str
+    short: str
+    answer: str  # "not answered" or "Don't know"
+    bidder_question: str | None
+    steps: int  # rating bands it could add, over every risk
+    moves: list[Move]
 
 
 @dataclass
@@ -148,6 +230,9 @@ class BankResult:
     mitigations: list[MitigationResult]
     counts: dict[str, dict[str, int]]
     highest: dict[str, str | None]
+    applies_established: bool = True
+    highest_established: dict[str, str | None] = field(default_factory=dict)
+    counts_established: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +242,7 @@ class AssessmentResult:
     banks: list[BankResult]
     overall: dict
     notes: list[str]
+    answer_next: list[AnswerNext] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -185,7 +271,7 @@ class AssessmentResult:
 def score(doc: dict, library: Library, today: dt.date | None = None) -> AssessmentResult:
     """Score a checked assessment document (see `assessment.check`)."""
     assessed = doc.get("assessment_date") or (today or dt.date.today()).isoformat()
-    facts = _facts(doc, library)
+    facts = _Facts(_facts(doc, library))
     notes = []
     bank_results = []
     for bank in library.all_banks:
@@ -193,13 +279,16 @@ def score(doc: dict, library: Library, today: dt.date | None = None) -> Assessme
         if answered_version and answered_version != bank.version:
             notes.append(f"{bank.title}: answered against version {answered_version}, scored with version {bank.version}.")
         bank_results.append(_score_bank(bank, doc, library, facts, assessed, answered_version))
+    answer_next = _answer_next(bank_results, doc, library, facts)
     return AssessmentResult(
         assessment_date=assessed,
         method={"id": library.method.id, "version": library.method.version, "title": library.method.title,
-                "content_hash": library.method.content_hash, "max_lowering": library.method.max_lowering},
+                "content_hash": library.method.content_hash, "max_lowering": library.method.max_lowering,
+                "lowering": library.method.lowering},
         banks=bank_results,
-        overall=_overall(bank_results, library),
+        overall=_overall(bank_results, library, answer_next),
         notes=notes,
+        answer_next=answer_next,
     )
 
 
@@ -208,12 +297,19 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
 
     For scoring, a question whose condition is unknown counts as shown. A form
     asks such a follow-up only when the unknown comes from a "don't know"; if
-    it comes from a question not yet answered, the form waits for that answer."""
+    it comes from a question not yet answered, the form waits for that answer.
+    Under the current method an answer the team gave counts as given where only
+    the bank's own applicability is open: if the bank turned out not to apply,
+    none of its risks would remain for the answer to matter to."""
+    answers_count = library.method.answers_always_count
     facts: dict[str, Fact] = {}
     fact_of = facts.__getitem__
     for bank in library.all_banks:
         applies = True if bank.applies_when is None else evaluate(bank.applies_when, fact_of)
+        bank_unknowns = tuple(_unknown_questions(bank.applies_when, facts)) if applies is None else ()
         for question in bank.questions.values():
+            value = documents.value(doc, bank.id, question.id)
+            hidden_by: tuple[str, ...] = ()
             if applies is False:
                 visible: bool | None = False
             elif question.show_when is None:
@@ -224,7 +320,14 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
                         facts[qid].value is None for qid in _unknown_questions(question.show_when, facts)):
                     shown = False
                 visible = False if shown is False else (None if (shown is None or applies is None) else True)
-            facts[question.id] = Fact(question.type, visible, documents.value(doc, bank.id, question.id))
+                if shown is None:
+                    hidden_by = tuple(_unknown_questions(question.show_when, facts))
+            if visible is None:
+                if not hidden_by and value is not None and answers_count:
+                    visible = True
+                else:
+                    hidden_by = tuple(dict.fromkeys(hidden_by + bank_unknowns))
+            facts[question.id] = Fact(question.type, visible, value, hidden_by)
     return facts
 
 
@@ -240,14 +343,78 @@ def _is_unknown(fact: Fact) -> bool:
 
 
 def _unknown_questions(condition: dict, facts: dict[str, Fact]) -> list[str]:
-    """Questions whose unknown answers leave a condition unknown."""
-    found = []
+    """Questions whose unknown answers leave a condition unknown. Where an answer
+    is given but its question may not be asked, the answers that decide that."""
+    found: list[str] = []
     for leaf, _ in leaves(condition):
         qid = leaf["question"]
         fact = facts[qid]
-        if fact.visible is not False and evaluate(leaf, facts.__getitem__) is None and qid not in found:
-            found.append(qid)
+        if fact.visible is False or evaluate(leaf, facts.__getitem__) is not None:
+            continue
+        causes = (qid,) if fact.value is None or _is_unknown(fact) else ()
+        for q in causes + fact.hidden_by:
+            if q not in found:
+                found.append(q)
     return found
+
+
+class _Facts(dict):
+    """The facts of one assessment, with each condition's value and unknowns
+    worked out once: every reading asks the same conditions again."""
+
+    def __init__(self, facts: dict[str, Fact]):
+        super().__init__(facts)
+        self.memo: dict[int, tuple[dict, bool | None, tuple[str, ...]]] = {}
+
+    def condition(self, condition: dict) -> tuple[bool | None, tuple[str, ...]]:
+        found = self.memo.get(id(condition))
+        if found is None or found[0] is not condition:
+            value = evaluate(condition, self.__getitem__)
+            unknowns = tuple(_unknown_questions(condition, self)) if value is None else ()
+            found = self.memo[id(condition)] = (condition, value, unknowns)
+        return found[1], found[2]
+
+
+def _holds(condition: dict | None, facts: _Facts, reading: Reading, if_bad: bool) -> bool:
+    """A condition resolved in a reading: its value if known; otherwise `if_bad`
+    when the reading lets the unknowns behind it go badly, and the opposite when not."""
+    if condition is None:
+        return True
+    value, unknowns = facts.condition(condition)
+    if value is not None:
+        return value
+    return if_bad if reading.bad(unknowns) else not if_bad
+
+
+def _questions_in(*conditions: dict | None) -> set[str]:
+    return {leaf["question"] for c in conditions if c is not None for leaf, _ in leaves(c)}
+
+
+_REFERENCES: dict[int, tuple[Bank, dict[str, frozenset[str]]]] = {}
+
+
+def _references(bank: Bank) -> dict[str, frozenset[str]]:
+    """For each risk (and each mitigation), every question its score looks at,
+    directly or through the bank's own applicability; worked out once per bank."""
+    found = _REFERENCES.get(id(bank))
+    if found is not None and found[0] is bank:
+        return found[1]
+    out: dict[str, frozenset[str]] = {}
+    for m in bank.mitigations:
+        out[m.id] = frozenset(_questions_in(m.applies_when, m.in_place_when))
+    for risk in bank.risks:
+        refs = _questions_in(bank.applies_when, risk.applies_when, *(f.when for f in risk.red_flags))
+        for factor in (risk.likelihood, risk.impact):
+            for d in factor.drivers:
+                refs |= {d.question} | _questions_in(d.when)
+        for m in bank.mitigations:
+            if m.lowering_for(risk.id) is not None or any(m.id in f.cleared_by for f in risk.red_flags):
+                refs |= out[m.id]
+        out[risk.id] = frozenset(refs)
+    if len(_REFERENCES) > 64:
+        _REFERENCES.clear()
+    _REFERENCES[id(bank)] = (bank, out)
+    return out
 
 
 def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
@@ -266,15 +433,17 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
     status = "not_started" if not has_any else ("in_progress" if required_missing else "completed")
 
     mitigations = {m.id: _mitigation(m, bank, doc, facts, questions) for m in bank.mitigations} if applies else {}
+    states = {reading: _states(bank, doc, facts, questions, reading) for reading in (CAUTIOUS, ESTABLISHED)}
     risks, not_applying = [], []
     for r in bank.risks if applies else ():
         if r.applies_when is not None and evaluate(r.applies_when, facts.__getitem__) is False:
             not_applying.append({"id": r.id, "title": r.title,
                                  "because": _answers_text(r.applies_when, facts, questions)})
         else:
-            risks.append(_score_risk(r, bank, doc, library, facts, mitigations, assessed))
-    counts = {stage: _count(risks, stage, library) for stage in ("inherent", "residual", "target")}
-    highest = {stage: _highest([getattr(r, stage).rating for r in risks], library) for stage in ("inherent", "residual", "target")}
+            risks.append(_score_risk(r, bank, doc, library, facts, mitigations, states, assessed, applies_value is True))
+    counts = {stage: _count([getattr(r, stage) for r in risks], library) for stage in STAGES}
+    highest = {stage: _highest([getattr(r, stage).rating for r in risks], library) for stage in STAGES}
+    known = [r for r in risks if r.established_applies]
     return BankResult(
         id=bank.id, title=bank.title, kind=bank.kind, version=bank.version, answered_version=answered_version,
         content_hash=bank.content_hash, applies=applies, applies_assumed=applies_value is None,
@@ -284,11 +453,46 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
         unanswered=unanswered if applies else [], dont_know=dont_know if applies else [],
         bidder_questions=bidder if applies else [], risks=risks, risks_not_applying=not_applying,
         mitigations=list(mitigations.values()), counts=counts, highest=highest,
+        applies_established=applies_value is True,
+        highest_established={stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES},
+        counts_established={stage: _count([r.established(stage) for r in known], library) for stage in STAGES},
     )
 
 
 def _ref(q: Question, answer: str | None = None) -> QuestionRef:
     return QuestionRef(q.id, q.bank_id, q.prompt, q.short, q.section_id, q.required, q.bidder_question, answer)
+
+
+@dataclass(frozen=True)
+class _State:
+    """A mitigation in one reading: does it apply, is it in place, is that evidenced."""
+
+    applies: bool
+    in_place: bool
+    evidenced: bool
+    declined: bool
+
+    @property
+    def residual(self) -> bool:
+        return self.applies and self.in_place
+
+    @property
+    def target(self) -> bool:
+        return self.applies and not self.declined
+
+
+def _state(m: Mitigation, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading) -> _State:
+    record = documents.mitigation_record(doc, m.bank_id, m.id)
+    chosen = record.get("status", "recommended")
+    applies = _holds(m.applies_when, facts, reading, if_bad=False)
+    by_answers = m.in_place_when is not None and _holds(m.in_place_when, facts, reading, if_bad=False)
+    if by_answers:
+        evidenced = bool(record.get("evidence")) or any(
+            documents.answer(doc, questions[leaf["question"]].bank_id, leaf["question"]).get("evidence")
+            for leaf, _ in leaves(m.in_place_when))
+    else:
+        evidenced = chosen == "in_place" and bool(record.get("evidence"))
+    return _State(applies, by_answers or chosen == "in_place", evidenced, chosen == "declined" and not by_answers)
 
 
 def _mitigation(m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question]) -> MitigationResult:
@@ -317,14 +521,16 @@ def _mitigation(m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], qu
         if by_answers is None and m.in_place_when is not None:
             unknown = _unknown_questions(m.in_place_when, facts)
             assumed = True
-            why = f"Not counted as in place: {_listing(unknown)} unanswered or \"don't know\". " + why
+            why = (f"Not yet shown in place: {_listing(unknown)} unanswered or \"don't know\"; on what you have told "
+                   f"us it could be. " + why)
     if applies is None:
         unknown = _unknown_questions(m.applies_when, facts)
         assumed = True
-        why = (f"Lowers no score until {_listing(unknown)} answered: it applies only when "
-               f"{describe(m.applies_when)}. " + why)
+        why = (f"Needed only if {describe(m.applies_when, _label(questions), _value(questions))}: counted on what you "
+               f"have told us, but not if the unknowns go badly, until {_listing(unknown)} answered. " + why)
     if record.get("evidence") and record["evidence"] not in evidence:
         evidence.append(record["evidence"])
+    established = _state(m, doc, facts, questions, ESTABLISHED)
     return MitigationResult(
         id=m.id, action=m.action, where=m.where, status=status, in_place_by=in_place_by,
         counts_in_residual=applies is True and status == "in_place",
@@ -332,7 +538,21 @@ def _mitigation(m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], qu
         lowers_likelihood=0, lowers_impact=0, why=why, assumed=assumed,
         owner=record.get("owner"), due=record.get("due"), evidence=evidence, note=record.get("note"),
         risks=[x.risk for x in m.lowers],
+        evidenced=status == "in_place" and bool(evidence),
+        counts_in_residual_established=established.residual,
+        counts_in_target_established=established.target,
     )
+
+
+def _label(questions: dict[str, Question]):
+    return lambda qid: f"{qid} ({questions[qid].short})" if qid in questions else qid
+
+
+def _value(questions: dict[str, Question]):
+    def value_of(qid: str, value: Any) -> str:
+        q = questions.get(qid)
+        return f"\u201c{q.label_of(value)}\u201d" if q is not None else str(value)
+    return value_of
 
 
 def _listing(question_ids: list[str]) -> str:
@@ -352,45 +572,93 @@ def _answers_text(condition: dict, facts: dict[str, Fact], questions: dict[str, 
     return "; ".join(parts)
 
 
+# --- Levels ----------------------------------------------------------------------
+
+
+def _points(driver: Driver, question: Question, fact: Fact, facts: dict[str, Fact], reading: Reading) -> int | None:
+    """A driver's points in a reading, or None where it does not count."""
+    if fact.visible is False:
+        return None
+    if fact.visible is None and not reading.bad(fact.hidden_by):
+        return None  # the best case for the risk: the question is not asked
+    if driver.when is not None and not _holds(driver.when, facts, reading, if_bad=True):
+        return None
+    value = fact.value
+    bad = reading.bad((driver.question,))
+    if driver.points is not None:
+        if isinstance(value, list):
+            real = [driver.points.get(v, 0) for v in value if v != DONT_KNOW]
+            if DONT_KNOW in value and bad:
+                return driver.max_points
+            return max(real, default=driver.max_points if bad else _least(driver, question))
+        if value is None or value == DONT_KNOW:
+            return driver.max_points if bad else _least(driver, question)
+        return driver.points.get(value, 0)
+    if value is None or value == DONT_KNOW:
+        return driver.max_points if bad else _least(driver, question)
+    return max([p for at_least, p in driver.bands if value >= at_least], default=0)
+
+
+_LEAST: dict[int, tuple[Driver, int]] = {}
+
+
+def _least(driver: Driver, question: Question) -> int:
+    """The fewest points any real answer could give (worked out once per driver)."""
+    found = _LEAST.get(id(driver))
+    if found is None or found[0] is not driver:
+        if len(_LEAST) > 4096:
+            _LEAST.clear()
+        found = _LEAST[id(driver)] = (driver, _least_points(driver, question))
+    return found[1]
+
+
+def _least_points(driver: Driver, question: Question) -> int:
+    if driver.points is not None:
+        real = [v for v in question.values if v != DONT_KNOW]
+        return min((driver.points.get(v, 0) for v in real), default=0)
+    low = question.minimum
+    reachable = [p for at_least, p in driver.bands if low is None or at_least >= low]
+    at_low = 0 if low is None else max([p for at_least, p in driver.bands if low >= at_least], default=0)
+    return min(reachable + [at_low])
+
+
 def _level(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question], assumptions: list[str]) -> Level:
-    reasons = [Reason("Starting level" + (f": {factor.note}" if factor.note else ""), factor.base)]
-    total = factor.base
+    reasons = [Reason("Starting level" + (f": {factor.note}" if factor.note else ""), factor.base,
+                      established_points=factor.base)]
+    total = established = factor.base
     for driver in factor.drivers:
         reason = _driver(driver, facts, questions)
         if reason is None:
             continue
         reasons.append(reason)
         total += reason.points
-        if reason.assumed and reason.points and driver.question not in assumptions:
+        established += reason.established_points
+        if reason.assumed and reason.points != reason.established_points and driver.question not in assumptions:
             assumptions.append(driver.question)
     if total > MAX_LEVEL:
-        reasons.append(Reason(f"Capped at {MAX_LEVEL} (the points add up to {total})", MAX_LEVEL - total))
-    return Level(min(max(total, MIN_LEVEL), MAX_LEVEL), reasons)
+        reasons.append(Reason(f"Capped at {MAX_LEVEL} (the points add up to {total})", MAX_LEVEL - total,
+                              established_points=min(0, MAX_LEVEL - established)))
+    return Level(min(max(total, MIN_LEVEL), MAX_LEVEL), reasons, min(max(established, MIN_LEVEL), MAX_LEVEL))
+
+
+def _level_in(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading) -> int:
+    total = factor.base
+    for driver in factor.drivers:
+        total += _points(driver, questions[driver.question], facts[driver.question], facts, reading) or 0
+    return min(max(total, MIN_LEVEL), MAX_LEVEL)
 
 
 def _driver(driver: Driver, facts: dict[str, Fact], questions: dict[str, Question]) -> Reason | None:
     question = questions[driver.question]
     fact = facts[driver.question]
-    if fact.visible is False:
+    points = _points(driver, question, fact, facts, CAUTIOUS)
+    if points is None:
         return None
+    established = _points(driver, question, fact, facts, ESTABLISHED) or 0
     when = True if driver.when is None else evaluate(driver.when, facts.__getitem__)
-    if when is False:
-        return None
     value = fact.value
     answer = question.label_of(value)
     unknown = _is_unknown(fact)
-    if driver.points is not None:
-        if value is None or value == DONT_KNOW or (isinstance(value, list) and DONT_KNOW in value):
-            points = driver.max_points
-        elif isinstance(value, list):
-            points = max(driver.points.get(v, 0) for v in value)
-        else:
-            points = driver.points.get(value, 0)
-    else:
-        if value is None:
-            points = driver.max_points
-        else:
-            points = max([p for at_least, p in driver.bands if value >= at_least], default=0)
     assumed = unknown or when is None
     if value is None:
         text = f"{question.id} {question.short}: not answered, so the least favourable answer counts"
@@ -398,15 +666,85 @@ def _driver(driver: Driver, facts: dict[str, Fact], questions: dict[str, Questio
         text = f"{question.id} {question.short}: {answer}, so the least favourable answer counts"
     else:
         text = f"{question.id} {question.short}: {answer}"
+    if unknown and established != points:
+        text += f" (+{established} on what you have told us)"
     if when is None and driver.when is not None:
         text += " (counted because its condition could not be ruled out)"
     if driver.note:
         text += f". {driver.note}"
-    return Reason(text, points, question.id, answer, assumed)
+    return Reason(text, points, question.id, answer, assumed, established)
+
+
+# --- Risks -----------------------------------------------------------------------
+
+
+def _lowering(lowerings: list[tuple[int, int, bool]], method, all_evidenced: bool) -> tuple[tuple[int, int], list[str]]:
+    """What the counted mitigations take off likelihood and impact, within the
+    method's limits: evidenced ones up to the evidenced limit, ones only claimed
+    up to the claimed limit, never more than the evidenced limit in all."""
+    caps = method.lowering
+    out, notes = [], []
+    for axis, name in ((0, "likelihood"), (1, "impact")):
+        evidenced = sum(x[axis] for x in lowerings if x[2] or all_evidenced)
+        claimed = sum(x[axis] for x in lowerings if not (x[2] or all_evidenced))
+        top, claim_cap = caps["evidenced"][name], caps["claimed"][name]
+        total = min(top, min(evidenced, top) + min(claimed, claim_cap))
+        if evidenced + claimed > total:
+            if claimed > claim_cap and claim_cap < top:
+                notes.append(f"mitigations would lower {name} by {evidenced + claimed}; without evidence the method "
+                             f"allows {claim_cap} for those only claimed, and at most {top} in all")
+            else:
+                notes.append(f"mitigations would lower {name} by {evidenced + claimed}; the method allows at most {top}")
+        out.append(total)
+    return (out[0], out[1]), notes
+
+
+def _states(bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question],
+            reading: Reading) -> dict[str, _State]:
+    return {m.id: _state(m, doc, facts, questions, reading) for m in bank.mitigations}
+
+
+def _numbers(risk: Risk, bank: Bank, library: Library, facts: dict[str, Fact], reading: Reading,
+             bank_applies_known: bool, states: dict[str, _State]) -> dict | None:
+    """A risk's scores in one reading, or None where, in that reading, it does not arise."""
+    questions = library.questions
+    if not bank_applies_known and not _holds(bank.applies_when, facts, reading, if_bad=True):
+        return None
+    if not _holds(risk.applies_when, facts, reading, if_bad=True):
+        return None
+    likelihood = _level_in(risk.likelihood, facts, questions, reading)
+    impact = _level_in(risk.impact, facts, questions, reading)
+    return _stages(risk, bank, likelihood, impact, states, library.method, facts, reading)
+
+
+def _stages(risk: Risk, bank: Bank, likelihood: int, impact: int, states: dict[str, _State], method,
+            facts: dict[str, Fact], reading: Reading) -> dict:
+    flags = [f for f in risk.red_flags if _holds(f.when, facts, reading, if_bad=True)]
+    out: dict[str, Any] = {"flags": [f.id for f in flags], "capped": []}
+
+    def make(l: int, i: int, forced: bool) -> Score:
+        s = l * i
+        rating = method.top if forced else method.rating_for(s)
+        return Score(l, i, s, rating.id, rating.label, forced)
+
+    out["inherent"] = make(likelihood, impact, bool(flags))
+    for stage in ("residual", "target"):
+        counted = []
+        for m in bank.mitigations:
+            lowering = m.lowering_for(risk.id)
+            state = states[m.id]
+            if lowering is not None and getattr(state, stage):
+                counted.append((lowering.likelihood, lowering.impact, state.evidenced))
+        (dl, di), notes = _lowering(counted, method, all_evidenced=stage == "target")
+        out["capped"] += [f"{stage.capitalize()}: {n}." for n in notes]
+        cleared = [f for f in flags if any(getattr(states[m], stage) for m in f.cleared_by)]
+        out[stage] = make(max(MIN_LEVEL, likelihood - dl), max(MIN_LEVEL, impact - di), len(cleared) < len(flags))
+    return out
 
 
 def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
-                mitigations: dict[str, MitigationResult], assessed: str) -> RiskResult:
+                mitigations: dict[str, MitigationResult], states: dict[Reading, dict[str, _State]], assessed: str,
+                bank_applies_known: bool) -> RiskResult:
     method = library.method
     questions = library.questions
     assumptions: list[str] = []
@@ -417,17 +755,12 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
     impact = _level(risk.impact, facts, questions, assumptions)
 
     own: list[MitigationResult] = []
-    lower = {"residual": [0, 0], "target": [0, 0]}
     for m in bank.mitigations:
         lowering = m.lowering_for(risk.id)
         result = mitigations[m.id]
         if lowering is None or result.status == "not_applicable":
             continue
         own.append(replace(result, lowers_likelihood=lowering.likelihood, lowers_impact=lowering.impact))
-        for stage, counts in (("residual", result.counts_in_residual), ("target", result.counts_in_target)):
-            if counts:
-                lower[stage][0] += lowering.likelihood
-                lower[stage][1] += lowering.impact
         if result.assumed:
             for condition in (m.applies_when, m.in_place_when):
                 if condition is not None:
@@ -440,50 +773,66 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
             continue
         in_place = any(mitigations[m].counts_in_residual for m in flag.cleared_by)
         recommended = any(mitigations[m].counts_in_target for m in flag.cleared_by)
+        settle_by: list[str] = []
         if raised is None:
-            unknown = _unknown_questions(flag.when, facts)
-            because = f"Raised because it cannot be ruled out: {', '.join(unknown)} unanswered or \"don't know\"."
-            assumptions.extend(q for q in unknown if q not in assumptions)
+            settle_by = _unknown_questions(flag.when, facts)
+            because = f"Open: raised only because {_listing(settle_by)} unanswered or \"don't know\", so it cannot be ruled out."
+            assumptions.extend(q for q in settle_by if q not in assumptions)
         else:
             because = "Raised by the answers: " + _answers_text(flag.when, facts, questions) + "."
-        flags.append(RedFlagResult(flag.id, flag.reason, raised is None, in_place, recommended, list(flag.cleared_by), because))
+        flags.append(RedFlagResult(flag.id, flag.reason, raised is None, in_place, recommended, list(flag.cleared_by),
+                                   because, settle_by, _remedy(flag.cleared_by, settle_by, in_place, recommended)))
 
-    def make(l: int, i: int, forced: bool) -> Score:
-        s = l * i
-        rating = method.top if forced else method.rating_for(s)
-        return Score(l, i, s, rating.id, rating.label, forced)
-
-    inherent = make(likelihood.value, impact.value, bool(flags))
-    capped: list[str] = []
-
-    def lowered(stage: str) -> tuple[int, int]:
-        """Inherent levels less what the stage's mitigations lower, within the
-        method's limit and never below 1."""
-        out = []
-        for i, (name, level) in enumerate((("likelihood", likelihood.value), ("impact", impact.value))):
-            total, limit = lower[stage][i], method.max_lowering[name]
-            if total > limit:
-                capped.append(f"{stage.capitalize()}: mitigations would lower {name} by {total}; "
-                              f"the method allows at most {limit}.")
-            out.append(max(MIN_LEVEL, level - min(total, limit)))
-        return out[0], out[1]
-
-    residual = make(*lowered("residual"), any(not f.cleared_in_residual for f in flags))
-    target = make(*lowered("target"), any(not f.cleared_in_target for f in flags))
+    cautious = _stages(risk, bank, likelihood.value, impact.value, states[CAUTIOUS], method, facts, CAUTIOUS)
+    floor_states = states[ESTABLISHED]
+    established = _numbers(risk, bank, library, facts, ESTABLISHED, bank_applies_known, floor_states)
+    if established is None:
+        # On what the team has told us the risk may not arise; its floor, were
+        # it to arise, is still worked out so the two readings can be compared.
+        established = _stages(risk, bank, likelihood.established_value, impact.established_value, floor_states,
+                              method, facts, ESTABLISHED)
+        established_applies = False
+    else:
+        established_applies = True
 
     record = documents.risk_record(doc, bank.id, risk.id)
     if record.get("review_date"):
         review_date, set_by = record["review_date"], "team"
     else:
-        months = method.rating(residual.rating).review_months
+        months = method.rating(cautious["residual"].rating).review_months
         review_date, set_by = add_months(dt.date.fromisoformat(assessed), months).isoformat(), "cadence"
     return RiskResult(
         id=risk.id, bank_id=bank.id, title=risk.title, category=risk.category, statement=risk.statement,
-        harmed=risk.harmed, inherent=inherent, residual=residual, target=target,
+        harmed=risk.harmed, inherent=cautious["inherent"], residual=cautious["residual"], target=cautious["target"],
         likelihood=likelihood, impact=impact, mitigations=own, red_flags=flags,
-        assumptions=sorted(assumptions), capped=capped, owner=record.get("owner"), review_date=review_date,
+        assumptions=sorted(assumptions), capped=cautious["capped"], owner=record.get("owner"), review_date=review_date,
         review_date_set_by=set_by, treatment=record.get("treatment"), note=record.get("note"),
+        established_applies=established_applies, established_inherent=established["inherent"],
+        established_residual=established["residual"], established_target=established["target"],
     )
+
+
+def _remedy(cleared_by: tuple[str, ...], settle_by: list[str], in_place: bool, recommended: bool) -> str:
+    """What the team can do about a red flag, in words."""
+    if in_place:
+        return "Cleared by a mitigation in place."
+    clear = f"{' or '.join(cleared_by)} would clear it" if cleared_by else ""
+    if settle_by:
+        answers = "the answer rules" if len(settle_by) == 1 else "the answers rule"
+        first = f"Find out: answer {_joined(settle_by)}; if {answers} it out, the flag goes."
+        if cleared_by:
+            return f"{first} If it does not, {clear}."
+        return f"{first} If it does not, no mitigation clears it: the design must change."
+    if recommended:
+        return f"Would be cleared by {', '.join(cleared_by)}."
+    if cleared_by:
+        return f"Only {' or '.join(cleared_by)} would clear it, and the team has declined or ruled it out."
+    return "No mitigation clears it: the design must change."
+
+
+def _joined(items: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -492,10 +841,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _count(risks: list[RiskResult], stage: str, library: Library) -> dict[str, int]:
+def _count(scores: list[Score], library: Library) -> dict[str, int]:
     counts = {r.id: 0 for r in library.method.ratings}
-    for risk in risks:
-        counts[getattr(risk, stage).rating] += 1
+    for s in scores:
+        counts[s.rating] += 1
     return counts
 
 
@@ -505,21 +854,90 @@ def _highest(ratings: list[str], library: Library) -> str | None:
     return max(ratings, key=library.method.rank)
 
 
-def _overall(banks: list[BankResult], library: Library) -> dict:
+# --- Answer these next -------------------------------------------------------------
+
+
+def _open_questions(banks: list[BankResult]) -> list[QuestionRef]:
+    return [q for b in banks if b.applies for q in (b.unanswered + b.dont_know)]
+
+
+def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: dict[str, Fact]) -> list[AnswerNext]:
+    """Each open question that could raise a rating, with what it could do if
+    it alone went badly, most far-reaching first."""
+    method = library.method
+    none = {"id": "none", "label": "Does not arise"}
+    by_id = {b.id: b for b in banks}
+    out = []
+    references = {bank.id: _references(bank) for bank in library.banks}
+    floors = {bank.id: _states(bank, doc, facts, library.questions, ESTABLISHED) for bank in library.banks}
+    for q in _open_questions(banks):
+        # The question, and the follow-ups it decides whether to ask, go badly.
+        worst = frozenset([q.id] + [x for x, fact in facts.items() if q.id in fact.hidden_by])
+        reading = Reading(worst)
+        moves = []
+        for bank in library.banks:
+            result = by_id[bank.id]
+            refs = references[bank.id]
+            touched = [r for r in result.risks if refs[r.id] & worst]
+            if not result.applies or not touched:
+                continue
+            # Only mitigations that look at the question read differently from the floor.
+            states = {m.id: (_state(m, doc, facts, library.questions, reading) if refs[m.id] & worst
+                             else floors[bank.id][m.id]) for m in bank.mitigations}
+            risks = {x.id: x for x in bank.risks}
+            for r in touched:
+                after = _numbers(risks[r.id], bank, library, facts, reading, result.applies_established, states)
+                if after is None:
+                    continue
+                before = r.established_residual if r.established_applies else None
+                before_rank = -1 if before is None else method.rank(before.rating)
+                if method.rank(after["residual"].rating) > before_rank or (
+                        before is not None and after["residual"].score > before.score):
+                    new_flags = [f for f in after["flags"] if f not in _established_flags(r)]
+                    moves.append(Move(r.id, r.title, before.rating if before else none["id"], after["residual"].rating,
+                                      before.rating_label if before else none["label"],
+                                      after["residual"].rating_label, new_flags))
+        if moves:
+            steps = sum(method.rank(m.after) - (-1 if m.before == "none" else method.rank(m.before)) for m in moves)
+            out.append(AnswerNext(q.id, q.bank_id, q.section_id, q.prompt, q.short, q.answer or "not answered",
+                                  q.bidder_question, steps, moves))
+    order = {qid: i for i, qid in enumerate(library.questions)}
+    out.sort(key=lambda a: (-a.steps, -max(method.rank(m.after) for m in a.moves), -len(a.moves), order[a.id]))
+    return out
+
+
+def _established_flags(r: RiskResult) -> list[str]:
+    return [f.id for f in r.red_flags if not f.assumed]
+
+
+# --- Overall -------------------------------------------------------------------------
+
+
+def _overall(banks: list[BankResult], library: Library, answer_next: list[AnswerNext]) -> dict:
     risks = [r for b in banks for r in b.risks]
+    known = [r for r in risks if r.established_applies]
     method = library.method
     overall: dict[str, Any] = {}
-    for stage in ("inherent", "residual", "target"):
+    for stage in STAGES:
         overall[stage] = _highest([getattr(r, stage).rating for r in risks], library)
-        overall[f"{stage}_counts"] = _count(risks, stage, library)
+        overall[f"{stage}_counts"] = _count([getattr(r, stage) for r in risks], library)
     overall["rating"] = overall["residual"]
     overall["rating_label"] = method.rating(overall["residual"]).label if overall["residual"] else None
+    established: dict[str, Any] = {}
+    for stage in STAGES:
+        established[stage] = _highest([r.established(stage).rating for r in known], library)
+        established[f"{stage}_counts"] = _count([r.established(stage) for r in known], library)
+    established["rating_label"] = method.rating(established["residual"]).label if established["residual"] else None
+    overall["established"] = established
+    overall["settled"] = established["residual"] == overall["residual"]
     overall["risks"] = len(risks)
     overall["red_flags"] = sum(len(r.red_flags) for r in risks)
     overall["red_flags_assumed"] = sum(1 for r in risks for f in r.red_flags if f.assumed)
     overall["scores_resting_on_assumptions"] = sum(1 for r in risks if r.assumptions)
     overall["banks_applying"] = [b.id for b in banks if b.kind == "risk" and b.applies]
     overall["banks_skipped"] = [b.id for b in banks if b.kind == "risk" and not b.applies]
+    overall["banks_applying_established"] = [b.id for b in banks if b.kind == "risk" and b.applies_established]
     overall["unanswered"] = sum(len(b.unanswered) for b in banks)
     overall["dont_know"] = sum(len(b.dont_know) for b in banks)
+    overall["open_answers_that_move_ratings"] = len(answer_next)
     return overall

@@ -38,13 +38,26 @@ class ScoringMethod:
     impact: tuple[Level, ...]
     ratings: tuple[Rating, ...]
     red_flag_rating: str
-    max_lowering: dict  # {"likelihood": n, "impact": n}
+    lowering: dict  # {"claimed": {"likelihood": n, "impact": n}, "evidenced": {...}}
     sources: tuple[str, ...]
     path: str
     content_hash: str
     data: dict
+    format: int = 1
 
     MAX_LEVEL = 5
+
+    @property
+    def max_lowering(self) -> dict:
+        """The most mitigations may lower, with evidence behind them."""
+        return self.lowering["evidenced"]
+
+    @property
+    def answers_always_count(self) -> bool:
+        """Format 2 on: an answer given counts even where an unknown elsewhere
+        leaves open whether its question would be asked. Format 1 methods, carried
+        by older publications, keep the rule they were scored with."""
+        return self.format >= 2
 
     @classmethod
     def from_data(cls, data: dict, path: str) -> "ScoringMethod":
@@ -58,11 +71,15 @@ class ScoringMethod:
             impact=tuple(Level(**x) for x in sorted(data["impact"], key=lambda x: x["level"])),
             ratings=tuple(Rating(**x) for x in sorted(data["ratings"], key=lambda x: x["min"])),
             red_flag_rating=data["red_flag_rating"],
-            max_lowering=dict(data["max_lowering"]),
+            # Format 1 had one limit for every mitigation, evidenced or not.
+            lowering=({"claimed": dict(data["max_lowering"]), "evidenced": dict(data["max_lowering"])}
+                      if "max_lowering" in data else
+                      {k: dict(data["lowering"][k]) for k in ("claimed", "evidenced")}),
             sources=tuple(data.get("sources", [])),
             path=path,
             content_hash="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
             data=data,
+            format=data["format"],
         )
 
     def rating_for(self, score: int) -> Rating:
@@ -108,6 +125,11 @@ def check_method(data: dict, name: str) -> list[Problem]:
     ids = [r["id"] for r in data["ratings"]]
     if len(set(ids)) != len(ids):
         problems.append(Problem(name, pointer("ratings"), "rating ids must be unique"))
+    if "lowering" in data:
+        for axis in ("likelihood", "impact"):
+            if data["lowering"]["claimed"][axis] > data["lowering"]["evidenced"][axis]:
+                problems.append(Problem(name, pointer("lowering", "claimed", axis),
+                                        "a mitigation only claimed cannot lower more than one backed by evidence"))
     if data["red_flag_rating"] not in ids:
         problems.append(Problem(name, pointer("red_flag_rating"), f"{data['red_flag_rating']!r} is not one of the ratings"))
     elif ratings and data["red_flag_rating"] != ratings[-1]["id"]:

@@ -60,6 +60,9 @@ def summary(published: dict) -> dict:
         "title": published.get("title"), "organisation": published.get("organisation"),
         "stage": published["procurement"].get("stage_label"),
         "rating": result["overall"].get("rating"),
+        # Publications made before the two readings carry no established rating.
+        "established_rating": (result["overall"]["established"]["residual"] or "none")
+        if "established" in result["overall"] else None,
         "banks": json.dumps(result["overall"].get("banks_applying", [])),
         "decision": published["assessment"]["sign_off"]["decision"],
     }

@@ -20,13 +20,19 @@ from . import __version__, assessment as documents, escape, resources
 from .banks import Library
 from .engine import AssessmentResult, MitigationResult, RiskResult, Score
 
+# The scores if the unknowns go badly (inherent_, residual_, target_), then the
+# same on what the team has told us (established_).
 CSV_COLUMNS = [
     "bank", "risk_id", "title", "category", "risk_statement", "harmed",
     "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_rating",
     "mitigations_in_place", "recommended_mitigations",
     "residual_likelihood", "residual_impact", "residual_score", "residual_rating",
     "target_likelihood", "target_impact", "target_score", "target_rating",
-    "red_flags", "rests_on_unknowns", "owner", "review_date", "treatment", "note",
+    "red_flags", "open_red_flags", "rests_on_unknowns",
+    "established_arises", "established_inherent_score", "established_inherent_rating",
+    "established_residual_score", "established_residual_rating",
+    "established_target_score", "established_target_rating",
+    "owner", "review_date", "treatment", "note",
 ]
 
 
@@ -56,6 +62,7 @@ def report_templates() -> jinja2.Environment:
     env.filters["cell"] = escape.cell
     env.filters["line"] = escape.one_line
     env.filters["score"] = score_text
+    env.filters["both"] = both_text
     env.filters["link"] = escape.link
     env.filters["md_block"] = escape.md
     return env
@@ -66,6 +73,19 @@ def score_text(score: Score) -> escape.Markdown:
     text = f"**{escape.md(score.rating_label)}**<br>L{score.likelihood} × I{score.impact} = {score.score}"
     if score.forced_by_red_flag:
         text += "<br>red flag"
+    return escape.Markdown(text)
+
+
+def both_text(risk: RiskResult, stage: str) -> escape.Markdown:
+    """A stage's score if the unknowns go badly, and on what the team has told
+    us where that differs."""
+    cautious = getattr(risk, stage)
+    text = str(score_text(cautious))
+    floor = risk.established(stage)
+    if not risk.established_applies:
+        text += "<br>*Told us:* may not arise"
+    elif (floor.rating, floor.score) != (cautious.rating, cautious.score):
+        text += f"<br>*Told us:* {escape.md(floor.rating_label)}, L{floor.likelihood} × I{floor.impact} = {floor.score}"
     return escape.Markdown(text)
 
 
@@ -122,6 +142,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
             else:
                 actions[m.where].append(row)
     flags = [(r, f) for r in ordered(risks) for f in r.red_flags]
+    overall = result.overall
     sources = {}
     for b in applying:
         bank = library.bank(b.id)
@@ -143,6 +164,11 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "by_bank": {b.id: ordered(b.risks) for b in applying},
         "heat": heat,
         "flags": flags,
+        "open_flags": [(r, f) for r, f in flags if f.assumed],
+        "raised_flags": [(r, f) for r, f in flags if not f.assumed],
+        "settled": overall["settled"],
+        "established": overall["established"],
+        "answer_next": result.answer_next,
         "actions": actions,
         "in_place": in_place,
         "declined": declined,
@@ -182,7 +208,15 @@ def rows(result: AssessmentResult) -> list[dict]:
                 "target_likelihood": r.target.likelihood, "target_impact": r.target.impact,
                 "target_score": r.target.score, "target_rating": r.target.rating_label,
                 "red_flags": "; ".join(f.id for f in r.red_flags),
+                "open_red_flags": "; ".join(f.id for f in r.red_flags if f.assumed),
                 "rests_on_unknowns": "; ".join(r.assumptions),
+                "established_arises": "yes" if r.established_applies else "may not arise",
+                "established_inherent_score": r.established_inherent.score,
+                "established_inherent_rating": r.established_inherent.rating_label,
+                "established_residual_score": r.established_residual.score,
+                "established_residual_rating": r.established_residual.rating_label,
+                "established_target_score": r.established_target.score,
+                "established_target_rating": r.established_target.rating_label,
                 "owner": r.owner or "", "review_date": r.review_date, "treatment": r.treatment or "",
                 "note": r.note or "",
             })
@@ -223,7 +257,7 @@ def bank_docs(library: Library) -> str:
         # schema-checked ([A-Z0-9-] and [a-z0-9_]) and go into code spans.
         return f"{qid} ({escape.one_line(questions[qid].short)})" if qid in questions else qid
 
-    def value(v: str) -> str:
+    def value(qid: str, v: str) -> str:
         return f"`{v}`"
 
     def describe_md(condition: dict) -> escape.Markdown:
@@ -246,7 +280,7 @@ def bank_docs(library: Library) -> str:
 
     def driver_text(d) -> escape.Markdown:
         if d.points is not None:
-            points = ", ".join(f"{value(v)} +{p}" for v, p in d.points.items())
+            points = ", ".join(f"{value(d.question, v)} +{p}" for v, p in d.points.items())
         else:
             points = ", ".join(f"at least {at_least:g}: +{p}" for at_least, p in d.bands)
         text = f"{label(d.question)}: {points}; unanswered or don't know +{d.max_points}"

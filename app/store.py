@@ -75,6 +75,14 @@ def m002_publications_and_reviews(db: Database) -> None:
     db["review_notes"].create_index(["content_hash", "id"])
 
 
+@migrations()
+def m003_established_ratings(db: Database) -> None:
+    # The listed rating is the one if the unknowns go badly; the established one
+    # (on what the team has told us) sits beside it, so a list can show both.
+    db["assessments"].add_column("established_rating", str)
+    db["published_versions"].add_column("established_rating", str)
+
+
 class Conflict(Exception):
     """Raised by a change function when the stored document moved underneath it."""
 
@@ -100,6 +108,7 @@ class Record:
     status: str | None
     rating: str | None
     duplicated_from: str | None
+    established_rating: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,10 +231,11 @@ class Store:
             version, at = current.version + 1, now()
             db.execute(
                 "UPDATE assessments SET document = ?, version = ?, updated = ?, title = ?, organisation = ?,"
-                " stage = ?, status = ?, rating = ? WHERE id = ?",
+                " stage = ?, status = ?, rating = ?, established_rating = ? WHERE id = ?",
                 [json.dumps(result.document, ensure_ascii=False), version, at,
                  result.summary.get("title"), result.summary.get("organisation"), result.summary.get("stage"),
-                 result.summary.get("status"), result.summary.get("rating"), assessment_id],
+                 result.summary.get("status"), result.summary.get("rating"), result.summary.get("established_rating"),
+                 assessment_id],
             )
             self._log(db, assessment_id, version, at, who, result.action, result.changes)
         return self.get(assessment_id)
@@ -243,9 +253,9 @@ class Store:
     def page(self, offset: int = 0, limit: int = 50) -> list[dict]:
         """Assessments for the home page, most recently changed first."""
         rows = self.db.execute(
-            "SELECT id, title, organisation, stage, status, rating, updated FROM assessments"
+            "SELECT id, title, organisation, stage, status, rating, established_rating, updated FROM assessments"
             " ORDER BY updated DESC, id LIMIT ? OFFSET ?", [limit, offset]).fetchall()
-        keys = ["id", "title", "organisation", "stage", "status", "rating", "updated"]
+        keys = ["id", "title", "organisation", "stage", "status", "rating", "established_rating", "updated"]
         return [dict(zip(keys, row)) for row in rows]
 
     def history(self, assessment_id: str) -> list[dict]:
@@ -289,7 +299,8 @@ class Store:
             })
 
     _PUBLISHED_COLUMNS = ("publication_id", "assessment_id", "version", "content_hash", "published_at", "title",
-                          "organisation", "stage", "rating", "banks", "decision", "withdrawn_at", "withdrawn_reason")
+                          "organisation", "stage", "rating", "established_rating", "banks", "decision", "withdrawn_at",
+                          "withdrawn_reason")
 
     def published_latest(self) -> list[dict]:
         """The latest version of every publication, newest first."""

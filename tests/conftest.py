@@ -52,3 +52,19 @@ def new_doc(fixture_library):
         return checked
 
     return make
+
+
+_CALIBRATION_REPORT: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def calibration_report() -> list[str]:
+    """Lines the calibration tests want printed at the end of the run."""
+    return _CALIBRATION_REPORT
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _CALIBRATION_REPORT:
+        terminalreporter.section("calibration: agreement with the reviewers' ratings")
+        for line in _CALIBRATION_REPORT:
+            terminalreporter.write_line(line)

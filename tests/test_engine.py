@@ -26,7 +26,14 @@ def test_best_answers_give_the_lowest_scores(new_doc, fixture_library):
     # Likelihood 1 + 0 (low) + 0 (7 days); impact 2 + 0 + 0.
     assert (r1.inherent.likelihood, r1.inherent.impact, r1.inherent.score, r1.inherent.rating) == (1, 2, 2, "low")
     assert r1.assumptions == []
-    assert r1.residual.score == 1 * 1  # M01 (L-2) and M02 (I-1) in place; neither goes below 1
+    # M01 (L-2) and M02 (I-1) are in place by the answers, but only claimed: a claim may take
+    # off one level of likelihood (already 1) and nothing off impact.
+    assert (r1.residual.likelihood, r1.residual.impact) == (1, 2)
+    evidenced = new_doc(BEST)
+    evidenced["banks"]["fixture"]["answers"]["FX-07"]["evidence"] = "Audit committee terms of reference"
+    r1 = risk(engine.score(evidenced, fixture_library), "FX-R01")
+    assert (r1.residual.likelihood, r1.residual.impact) == (1, 1)  # with evidence M02 lowers impact; neither goes below 1
+    assert mitigation(r1, "FX-M02").evidenced and not mitigation(r1, "FX-M01").evidenced
     r2 = risk(result, "FX-R02")
     assert (r2.inherent.likelihood, r2.inherent.impact) == (1, 3)
     assert r2.red_flags == []
@@ -111,8 +118,14 @@ def test_mitigations_in_place_from_answers_lower_the_residual(new_doc, fixture_l
     assert mitigation(r, "FX-M01").assumed is False
     answers["FX-06"] = "yes_contract"
     r = risk(engine.score(new_doc(answers), fixture_library), "FX-R01")
-    assert (r.residual.likelihood, r.residual.impact) == (3, 5)
+    assert (r.residual.likelihood, r.residual.impact) == (4, 5)  # only claimed: at most one level off
     assert mitigation(r, "FX-M01").in_place_by == "answers"
+    assert r.capped == ["Residual: mitigations would lower likelihood by 2; without evidence the method allows 1 "
+                        "for those only claimed, and at most 3 in all."]
+    doc = new_doc(answers)
+    doc["banks"]["fixture"]["answers"]["FX-06"]["evidence"] = "Contract schedule 4, clause 2"
+    r = risk(engine.score(doc, fixture_library), "FX-R01")
+    assert (r.residual.likelihood, r.residual.impact) == (3, 5)  # evidenced: the whole 2 comes off
 
 
 def test_the_team_can_mark_a_mitigation_in_place(new_doc, fixture_library):
@@ -200,9 +213,12 @@ def test_a_mitigation_that_may_apply_is_listed_but_lowers_nothing(new_doc, fixtu
     r = risk(engine.score(new_doc({**BEST, "FX-04": "dont_know"}), fixture_library), "FX-R02")
     m = mitigation(r, "FX-M03")
     assert m.status == "recommended" and not m.counts_in_target and m.assumed
-    assert m.why.startswith("Lowers no score until FX-04 is answered: it applies only when FX-04 is yes.")
-    # So the red flag it would clear stays in the target too.
+    assert m.why.startswith("Needed only if FX-04 (Covert) is \u201cYes\u201d: counted on what you have told us, "
+                            "but not if the unknowns go badly, until FX-04 is answered.")
+    # If the unknowns go badly the red flag it would clear stays in the target; on what the team
+    # has told us the flag is open, not raised, and the mitigation would count.
     assert r.target.forced_by_red_flag
+    assert m.counts_in_target_established and not r.established_target.forced_by_red_flag
 
 
 def test_a_risk_that_does_not_apply_is_named_with_the_answers_that_rule_it_out(new_doc, fixture_library):

@@ -1,8 +1,10 @@
 """Properties of the engine over random valid documents, for every bundled bank and the fixture.
 
 - it never crashes, and every number stays in range;
+- the reading if the unknowns go badly is never below the reading on what the team has told us;
 - marking a mitigation in place never raises a residual score or rating;
-- replacing "don't know" (or no answer) with any real answer never raises a score or rating.
+- replacing "don't know" (or no answer) with any real answer never raises a score or rating
+  in the cautious reading, and moves each rating only within the range the two readings gave.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ def real_values(question) -> st.SearchStrategy:
 def any_values(question) -> st.SearchStrategy:
     if not question.dont_know:
         return real_values(question)
+    if question.type == "number":
+        return st.one_of(real_values(question), st.just(DONT_KNOW))
     if question.type == "multiple_choice":
         return st.one_of(real_values(question), real_values(question).map(lambda v: v + [DONT_KNOW]), st.just([DONT_KNOW]))
     return st.one_of(real_values(question), st.just(DONT_KNOW))
@@ -78,6 +82,10 @@ def documents(draw) -> dict:
     checked, problems = assessment.check(doc, LIBRARY)
     assert not problems, problems  # a strategy bug, not an engine one
     return checked
+
+
+def dont_know(question):
+    return [DONT_KNOW] if question.type == "multiple_choice" else DONT_KNOW
 
 
 def scores(result) -> dict:
@@ -112,6 +120,72 @@ def test_random_documents_never_crash_and_stay_in_range(doc):
     result.to_dict()
 
 
+def floor_ranks(result) -> dict:
+    """Each risk's rating rank on what the team has told us; -1 where it may not arise."""
+    rank = LIBRARY.method.rank
+    return {(r.id, stage): (rank(r.established(stage).rating) if r.established_applies else -1)
+            for r in result.risks for stage in STAGES}
+
+
+def ceiling_ranks(result) -> dict:
+    rank = LIBRARY.method.rank
+    return {(r.id, stage): rank(getattr(r, stage).rating) for r in result.risks for stage in STAGES}
+
+
+@SETTINGS
+@given(documents())
+def test_the_cautious_reading_is_never_below_the_established_one(doc):
+    result = engine.score(doc, LIBRARY)
+    rank = LIBRARY.method.rank
+    for r in result.risks:
+        for stage in STAGES:
+            floor, ceiling = r.established(stage), getattr(r, stage)
+            assert floor.score <= ceiling.score and rank(floor.rating) <= rank(ceiling.rating), (r.id, stage)
+            assert floor.likelihood <= ceiling.likelihood and floor.impact <= ceiling.impact, (r.id, stage)
+        assert {f.id for f in r.red_flags if not f.assumed} <= {f.id for f in r.red_flags}
+    for b in result.banks:
+        assert b.applies or not b.applies_established
+        for stage in STAGES:
+            if b.highest_established[stage]:
+                assert rank(b.highest_established[stage]) <= rank(b.highest[stage])
+    overall = result.overall
+    if overall["established"]["residual"]:
+        assert rank(overall["established"]["residual"]) <= rank(overall["residual"])
+    assert overall["settled"] == (overall["established"]["residual"] == overall["residual"])
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_answering_dont_know_moves_each_rating_only_within_the_two_readings(doc, data):
+    question = data.draw(st.sampled_from(WITH_DONT_KNOW))
+    real = data.draw(real_values(question))
+    unknown = copy.deepcopy(doc)
+    unknown["banks"][question.bank_id]["answers"][question.id] = {"value": dont_know(question)}
+    known = copy.deepcopy(doc)
+    known["banks"][question.bank_id]["answers"][question.id] = {"value": real}
+    before, after = engine.score(unknown, LIBRARY), engine.score(known, LIBRARY)
+    low, high = floor_ranks(before), ceiling_ranks(before)
+    new_low, new_high = floor_ranks(after), ceiling_ranks(after)
+    for key in new_high:
+        # Both new readings lie inside the old range: the floor never drops, the ceiling never rises.
+        assert key in high, key
+        assert low[key] <= new_low[key] <= new_high[key] <= high[key], (key, low[key], new_low[key], new_high[key], high[key])
+
+
+@SETTINGS
+@given(documents(), st.data())
+def test_answer_these_next_names_only_open_questions_that_could_raise_a_rating(doc, data):
+    result = engine.score(doc, LIBRARY)
+    open_ids = {q.id for b in result.banks for q in b.unanswered + b.dont_know}
+    rank = LIBRARY.method.rank
+    ceilings = {r.id: r.residual for r in result.risks}
+    for item in result.answer_next:
+        assert item.id in open_ids
+        for move in item.moves:
+            # Going badly on one answer can never go past the reading where every answer goes badly.
+            assert rank(move.after) <= rank(ceilings[move.risk].rating)
+
+
 @SETTINGS
 @given(documents(), st.sampled_from(MITIGATIONS))
 def test_marking_a_mitigation_in_place_never_raises_a_residual_score(doc, chosen):
@@ -130,8 +204,7 @@ def test_a_real_answer_never_scores_above_dont_know(doc, data):
     question = data.draw(st.sampled_from(WITH_DONT_KNOW))
     real = data.draw(real_values(question))
     unknown = copy.deepcopy(doc)
-    unknown["banks"][question.bank_id]["answers"][question.id] = {
-        "value": [DONT_KNOW] if question.type == "multiple_choice" else DONT_KNOW}
+    unknown["banks"][question.bank_id]["answers"][question.id] = {"value": dont_know(question)}
     known = copy.deepcopy(doc)
     known["banks"][question.bank_id]["answers"][question.id] = {"value": real}
     no_higher(scores(engine.score(known, LIBRARY)), scores(engine.score(unknown, LIBRARY)))

@@ -138,7 +138,7 @@ def test_injected_text_comes_out_inert(any_library, renderer):
                 assert inner.strip() != word, (element, inner)
     assert "\u202e" not in html
     hrefs = set(re.findall(r'href="([^"]*)"', html))
-    assert hrefs <= allowed_links(any_library) | {"#unanswered-questions"}, hrefs - allowed_links(any_library)
+    assert hrefs <= allowed_links(any_library) | {"#unanswered-questions", "#answer-these-next"}, hrefs - allowed_links(any_library)
     # The payload's words survive as text.
     assert "alert(1)" in html and "evil.example" in html and "split" in html
     # Headings come only from the template.
@@ -168,6 +168,7 @@ def test_the_register_has_every_part(new_doc, fixture_library):
 
 def test_the_method_lets_a_reader_recompute_each_score(new_doc, fixture_library):
     doc = new_doc({"FX-01": "medium", "FX-02": ["health"], "FX-03": 40, "PR-11": "from_100k", "FX-06": "yes_contract"})
+    doc["banks"]["fixture"]["answers"]["FX-06"]["evidence"] = "Contract schedule 4"
     text = render(doc, fixture_library)
     section = text.split("#### FX-R01 Misuse of data")[1].split("####")[0]
     assert "**Likelihood 3** = 1 (Starting level); +1 FX-01 Intrusiveness: Medium" in section

@@ -129,6 +129,17 @@ class ListField(QuestionField):
 
 
 class NumberField(QuestionField):
+    """A number box, and a "Don't know" checkbox where the question offers one."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        super().process(formdata, data, extra_filters)
+        self.unknown = self.data == DONT_KNOW
+        if formdata is not None and self.question.dont_know and formdata.get(f"{self.name}-dont_know"):
+            if self.data is None:
+                self.data, self.unknown = DONT_KNOW, True
+            else:
+                self.parse_error = "Enter a number or tick \u201cDon\u2019t know\u201d, not both"
+
     def process_formdata(self, valuelist):
         text = (valuelist[0] if valuelist else "").strip()
         self.raw = text
@@ -149,14 +160,15 @@ class NumberField(QuestionField):
 
     def process_data(self, value):
         self.data = value
-        self.raw = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        self.raw = ("" if value is None or value == DONT_KNOW else f"{value:g}" if isinstance(value, float)
+                    else str(value))
         self.parse_error = None
 
     def pre_validate(self, form):
         q = self.question
         if getattr(self, "parse_error", None):
             raise ValidationError(self.parse_error)
-        if self.data is None:
+        if self.data is None or self.data == DONT_KNOW:
             return
         if q.integer and not float(self.data).is_integer():
             raise ValidationError("Enter a whole number")

@@ -53,6 +53,8 @@ def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "stage": profile["PR-03"].label_of(stage) if stage else None,
         "status": result.status,
         "rating": result.overall.get("rating"),
+        # "none" when nothing is established yet, to tell it from a record saved before the two readings.
+        "established_rating": result.overall["established"]["residual"] or "none",
     }
 
 

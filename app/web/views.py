@@ -248,7 +248,11 @@ def check(assessment_id: str, bank_id: str):
 @main.get("/a/<assessment_id>/results")
 def results(assessment_id: str):
     loaded = load(assessment_id)
-    return render_template("results.html", loaded=loaded, method=library().method,
+    def answer_link(item) -> str:
+        return url_for("main.section", assessment_id=assessment_id, bank_id=item.bank_id,
+                       section_id=item.section_id) + f"#{item.id}"
+
+    return render_template("results.html", loaded=loaded, method=library().method, answer_link=answer_link,
                            context=register.context(loaded.doc, loaded.result, library()))
 
 

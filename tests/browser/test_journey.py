@@ -7,6 +7,7 @@ import re
 import subprocess
 
 
+from ..conftest import ROOT
 from ..live import FORETHOUGHT, LiveServer
 
 
@@ -82,10 +83,15 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     page.locator("input[name='PR-16'][value='no']").check()
     page.locator("input[name='PR-17'][value='none']").check()
     page.locator("input[name='PR-18'][value='not_public_facing']").check()
+    page.locator("input[name='PR-23'][value='goods']").check()
+    page.locator("input[name='PR-23'][value='watching_system']").check()
     page.get_by_role("button", name="Save and continue").click()
 
     assert page.title().startswith("Legal basis and assessments")
     answer_everything_on_the_page(page)
+    page.get_by_role("button", name="Save and continue").click()
+    assert page.title().startswith("The contract")
+    page.locator("input[name='PR-24'][value='one_off']").check()
     page.get_by_role("button", name="Save and continue").click()
     assert page.title().startswith("Check your answers: Project profile")
     axe(page, "check your answers")
@@ -164,3 +170,28 @@ def test_signing_in_on_a_shared_server(page, axe, tmp_path):
         assert page.title().startswith("Sign in")
     finally:
         live.stop()
+
+
+def test_a_draft_shows_both_readings_and_what_to_answer_next(page, server, axe):
+    """A half-finished assessment: the results and the register say it is not settled,
+    give both readings, list open red flags first and link each question to answer next."""
+    page.goto(server.url + "/import")
+    page.set_input_files("input[type=file]", str(ROOT / "examples" / "draft-chatbot.json"))
+    page.get_by_role("button", name="Import the file").click()
+    page.get_by_role("link", name="Results and actions").click()
+    assert page.locator(".ft-panel__label").inner_text() == "Overall rating with the mitigations in place: not settled"
+    panel = page.locator(".ft-panel__text").first.inner_text()
+    assert "on what you have told us" in panel and "Critical if the unknowns go badly" in panel
+    assert page.get_by_role("heading", name="Open red flags").count() == 1
+    first_risk = page.locator("section.ft-risk table").first
+    assert first_risk.locator("thead").inner_text().strip().split("\t")[1:] == ["On what you have told us", "If the unknowns go badly"]
+    axe(page, "the results page of a draft")
+    next_items = page.locator("#answer-these-next + p + ol li")
+    assert next_items.count() >= 3
+    link = next_items.first.locator("a")
+    question = link.inner_text().split(" ")[0]
+    link.click()
+    assert page.url.endswith("#" + question) and page.locator(f"[name='{question}']").count()
+    page.goto(re.match(r"(.*/a/[^/]+)/", page.url).group(1) + "/register")
+    assert "Not settled:" in page.content() and page.get_by_role("heading", name="Answer these next").count() == 1
+    axe(page, "the register of a draft")

@@ -20,6 +20,9 @@ def test_the_static_site_works_from_disk(page, axe, tmp_path):
     assert page.title().startswith("Town centre CCTV renewal, version 2")
     # The stylesheet loads from disk: the header takes its colour from it.
     assert page.locator(".ft-header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(27, 58, 75)"
+    # Both readings, side by side, on a published page too.
+    assert page.locator(".ft-panel__label").inner_text().startswith("Overall rating with the mitigations in place")
+    assert "On what you have told us" in page.locator("section.ft-risk thead").first.inner_text()
     axe(page, "a published version")
     page.get_by_role("link", name="What changed from version 1").click()
     assert page.title().startswith("What changed")

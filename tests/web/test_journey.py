@@ -33,7 +33,7 @@ def test_profile_answers_screen_banks_in_and_out(client_request, store):
     aid = start(client_request)
     client_request.post(f"/a/{aid}/profile/people", {"PR-11": "under_1k", "PR-12": "no", "PR-13": "no", "PR-10": "Staff"})
     client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "no", "PR-16": "no", "PR-17": "none",
-                                                        "PR-18": "not_public_facing"})
+                                                        "PR-18": "not_public_facing", "PR-23": ["software"]})
     page = client_request.get(f"/a/{aid}")
     hints = page.select(".ft-task-list__hint")
     assert any("Not needed: The system does not" in h.text for h in hints)
@@ -48,6 +48,10 @@ def test_save_and_continue_walks_the_sections_then_checks_answers(client_request
     _, response = client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "yes"})
     assert response.headers["Location"].endswith("/profile/assessments")
     _, response = client_request.post(f"/a/{aid}/profile/assessments", {"PR-19": "confirmed"})
+    assert response.headers["Location"].endswith("/profile/contract")
+    _, response = client_request.post(f"/a/{aid}/profile/contract", {"PR-24": "up_to_3"})
+    assert response.headers["Location"].endswith("/profile/contract#PR-25")  # its follow-up appears
+    _, response = client_request.post(f"/a/{aid}/profile/contract", {"PR-24": "up_to_3", "PR-25": "break_clause"})
     assert response.headers["Location"].endswith("/profile/check")
     page = client_request.get(response.headers["Location"])
     rows = {row.dt.get_text(" ", strip=True): row.select_one(".ft-summary-list__value").get_text(" ", strip=True)
@@ -132,7 +136,7 @@ def test_bad_values_get_clear_errors_and_nothing_is_saved(client_request, store)
 def test_results_actions_and_the_register(client_request, store):
     aid = start(client_request)
     client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "yes", "PR-16": "no", "PR-17": "none",
-                                                        "PR-18": "not_public_facing"})
+                                                        "PR-18": "not_public_facing", "PR-23": ["watching_system"]})
     page = client_request.get(f"/a/{aid}/results")
     first_risk = page.select_one("section.ft-risk")["id"]
     assert first_risk.startswith(("SV-", "PT-"))
