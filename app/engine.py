@@ -191,6 +191,19 @@ class Move:
     before_label: str
     after_label: str
     red_flags: list[str] = field(default_factory=list)
+    before_score: int | None = None
+    after_score: int = 0
+
+    @property
+    def text(self) -> str:
+        """"DV-R03 from Low to Critical (red flag DV-F02)", in words."""
+        if self.before == "none":
+            text = f"{self.risk}, which may not arise, to {self.after_label}"
+        elif self.before == self.after:
+            text = f"{self.risk} within {self.after_label} (score {self.before_score} to {self.after_score})"
+        else:
+            text = f"{self.risk} from {self.before_label} to {self.after_label}"
+        return text + (f" (red flag {', '.join(self.red_flags)})" if self.red_flags else "")
 
 
 @dataclass
@@ -204,8 +217,12 @@ class AnswerNext:
     short: str
     answer: str  # "not answered" or "Don't know"
     bidder_question: str | None
-    steps: int  # rating bands it could add, over every risk
+    steps: int  # rating bands it could add on its own, over every risk
     moves: list[Move]
+    # Where no single answer moves a band on its own, several together may: the
+    # bands between the two readings of the risks that rest on this question.
+    reach: int = 0
+    unsettled: list[str] = field(default_factory=list)  # those risks
 
 
 @dataclass
@@ -865,11 +882,18 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
     """Each open question that could raise a rating, with what it could do if
     it alone went badly, most far-reaching first."""
     method = library.method
-    none = {"id": "none", "label": "Does not arise"}
+    none = {"id": "none", "label": "May not arise"}
     by_id = {b.id: b for b in banks}
     out = []
     references = {bank.id: _references(bank) for bank in library.banks}
     floors = {bank.id: _states(bank, doc, facts, library.questions, ESTABLISHED) for bank in library.banks}
+    gaps = {r.id: method.rank(r.residual.rating) - (method.rank(r.established_residual.rating) if r.established_applies else -1)
+            for b in banks for r in b.risks}
+    resting = {}
+    for b in banks:
+        for r in b.risks:
+            for qid in r.assumptions:
+                resting.setdefault(qid, []).append(r.id)
     for q in _open_questions(banks):
         # The question, and the follow-ups it decides whether to ask, go badly.
         worst = frozenset([q.id] + [x for x, fact in facts.items() if q.id in fact.hidden_by])
@@ -896,13 +920,18 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
                     new_flags = [f for f in after["flags"] if f not in _established_flags(r)]
                     moves.append(Move(r.id, r.title, before.rating if before else none["id"], after["residual"].rating,
                                       before.rating_label if before else none["label"],
-                                      after["residual"].rating_label, new_flags))
-        if moves:
+                                      after["residual"].rating_label, new_flags,
+                                      before.score if before else None, after["residual"].score))
+        unsettled = [rid for rid in resting.get(q.id, []) if gaps[rid] > 0]
+        reach = sum(gaps[rid] for rid in unsettled)
+        if moves or reach:
+            moves.sort(key=lambda m: (m.before == m.after, -method.rank(m.after)))
             steps = sum(method.rank(m.after) - (-1 if m.before == "none" else method.rank(m.before)) for m in moves)
             out.append(AnswerNext(q.id, q.bank_id, q.section_id, q.prompt, q.short, q.answer or "not answered",
-                                  q.bidder_question, steps, moves))
+                                  q.bidder_question, steps, moves, reach, unsettled))
     order = {qid: i for i, qid in enumerate(library.questions)}
-    out.sort(key=lambda a: (-a.steps, -max(method.rank(m.after) for m in a.moves), -len(a.moves), order[a.id]))
+    out.sort(key=lambda a: (-a.steps, -a.reach, -max((method.rank(m.after) for m in a.moves), default=-1),
+                            -len(a.moves), order[a.id]))
     return out
 
 

@@ -88,6 +88,17 @@ def dont_know(question):
     return [DONT_KNOW] if question.type == "multiple_choice" else DONT_KNOW
 
 
+def unknown_then_known(doc: dict, data) -> tuple[dict, dict]:
+    """The document with one question answered "don't know", and with a real answer instead."""
+    question = data.draw(st.sampled_from(WITH_DONT_KNOW))
+    real = data.draw(real_values(question))
+    unknown = copy.deepcopy(doc)
+    unknown["banks"][question.bank_id]["answers"][question.id] = {"value": dont_know(question)}
+    known = copy.deepcopy(doc)
+    known["banks"][question.bank_id]["answers"][question.id] = {"value": real}
+    return unknown, known
+
+
 def scores(result) -> dict:
     return {(r.id, stage): getattr(r, stage) for r in result.risks for stage in STAGES}
 
@@ -157,12 +168,7 @@ def test_the_cautious_reading_is_never_below_the_established_one(doc):
 @SETTINGS
 @given(documents(), st.data())
 def test_answering_dont_know_moves_each_rating_only_within_the_two_readings(doc, data):
-    question = data.draw(st.sampled_from(WITH_DONT_KNOW))
-    real = data.draw(real_values(question))
-    unknown = copy.deepcopy(doc)
-    unknown["banks"][question.bank_id]["answers"][question.id] = {"value": dont_know(question)}
-    known = copy.deepcopy(doc)
-    known["banks"][question.bank_id]["answers"][question.id] = {"value": real}
+    unknown, known = unknown_then_known(doc, data)
     before, after = engine.score(unknown, LIBRARY), engine.score(known, LIBRARY)
     low, high = floor_ranks(before), ceiling_ranks(before)
     new_low, new_high = floor_ranks(after), ceiling_ranks(after)
@@ -201,12 +207,7 @@ def test_marking_a_mitigation_in_place_never_raises_a_residual_score(doc, chosen
 @SETTINGS
 @given(documents(), st.data())
 def test_a_real_answer_never_scores_above_dont_know(doc, data):
-    question = data.draw(st.sampled_from(WITH_DONT_KNOW))
-    real = data.draw(real_values(question))
-    unknown = copy.deepcopy(doc)
-    unknown["banks"][question.bank_id]["answers"][question.id] = {"value": dont_know(question)}
-    known = copy.deepcopy(doc)
-    known["banks"][question.bank_id]["answers"][question.id] = {"value": real}
+    unknown, known = unknown_then_known(doc, data)
     no_higher(scores(engine.score(known, LIBRARY)), scores(engine.score(unknown, LIBRARY)))
 
 
