@@ -70,7 +70,9 @@ def outcome(case: Case, library: Library) -> Outcome:
     for bank in result.banks:
         if bank.kind != "risk":
             continue
-        got["banks"][bank.id] = (bank.highest_established["residual"] or NOT_APPLICABLE) if bank.applies_established \
+        # A bank, or its risks, the team cannot yet say apply is compared at its floor were it to
+        # apply: the reviewer rates the area as the record shows it, the team may not know it yet.
+        got["banks"][bank.id] = (bank.highest_if_arises["residual"] or NOT_APPLICABLE) if bank.applies \
             else NOT_APPLICABLE
         cautious["banks"][bank.id] = (bank.highest["residual"] or NOT_APPLICABLE) if bank.applies else NOT_APPLICABLE
     expected = case.dossier["expected"]
@@ -155,7 +157,9 @@ def document(outcomes: list[Outcome], library: Library) -> str:
         "a test fails when it is stale. Each case's expected ratings were written from its public sources and",
         "committed before the engine and bank changes meant to meet them. \"Got\" is the reading on what the team",
         "has told us (the established reading); the reading if the unknowns go badly is shown beside it.",
-        "`n/a`: the bank does not apply. `~`: one band out. `✗`: more than one band out.",
+        "A bank the team cannot yet say applies (or whose risks may not arise) is compared at its floor were it",
+        "to apply; the overall rating counts only what is established. `n/a`: the bank does not apply.",
+        "`~`: one band out. `✗`: more than one band out.",
         "",
         summary(a),
         "",

@@ -250,6 +250,8 @@ class BankResult:
     applies_established: bool = True
     highest_established: dict[str, str | None] = field(default_factory=dict)
     counts_established: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The floor were everything that may arise in the bank to arise (the bank itself included).
+    highest_if_arises: dict[str, str | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -473,6 +475,7 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
         applies_established=applies_value is True,
         highest_established={stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES},
         counts_established={stage: _count([r.established(stage) for r in known], library) for stage in STAGES},
+        highest_if_arises={stage: _highest([r.established(stage).rating for r in risks], library) for stage in STAGES},
     )
 
 

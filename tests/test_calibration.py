@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app import calibration
+from app import assessment, calibration, engine
 
 from .conftest import ROOT
 
@@ -88,7 +88,7 @@ def test_routine_and_dangerous_purchases_are_told_apart(outcomes, library):
     assert a.got_low >= 6 and a.got_critical >= 6, calibration.summary(a)
 
 
-def test_cautious_expectations_hold(outcomes):
+def test_cautious_expectations_hold(outcomes, library):
     """Where a dossier also says how the cautious reading must come out (a draft full of
     "don't know" must never read as reassuring), it does."""
     for o in outcomes:
@@ -96,6 +96,33 @@ def test_cautious_expectations_hold(outcomes):
         if cautious:
             assert o.cautious["overall"] == cautious["overall"], o.case.id
             assert o.settled == cautious["settled"], o.case.id
+            result = engine.score(assessment.load(o.case.assessment_path, library), library)
+            for stage in ("inherent", "target"):
+                if stage in cautious:
+                    assert result.overall[stage] == cautious[stage], (o.case.id, stage)
+
+
+def test_the_worked_examples_risk_and_stage_expectations_hold_within_one_band(library):
+    """The nine worked examples also expected ratings for some risks, and for the overall inherent
+    and target ratings. Those were written for the first scoring method, whose single limit on
+    lowering the target is gone (see scoring/default.json), so each must hold within one band."""
+    rank = library.method.rank
+    misses = []
+    for case in CASES:
+        expected = case.dossier["expected"]
+        if not (expected.get("risks") or expected.get("stages")):
+            continue
+        result = engine.score(assessment.load(case.assessment_path, library), library)
+        for rid, stages in expected.get("risks", {}).items():
+            r = next(x for x in result.risks if x.id == rid)
+            for stage, want in stages.items():
+                if abs(rank(r.established(stage).rating) - rank(want)) > 1:
+                    misses.append(f"{case.id} {rid} {stage}: expected {want}, got {r.established(stage).rating}")
+        for stage, want in expected.get("stages", {}).items():
+            got = result.overall["established"][stage]
+            if abs(rank(got) - rank(want)) > 1:
+                misses.append(f"{case.id} overall {stage}: expected {want}, got {got}")
+    assert not misses, misses
 
 
 def test_docs_calibration_md_is_current(outcomes, library):
