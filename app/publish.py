@@ -214,4 +214,7 @@ def diff(old: dict, new: dict) -> dict:
             changed_risks.append({"risk": rid, "title": (after or before)["title"],
                                   "before": before, "after": after})
     return {"answers": changed_answers, "risks": changed_risks,
-            "overall": {"before": old["result"]["overall"]["rating_label"], "after": new["result"]["overall"]["rating_label"]}}
+            "overall": {"before": old["result"]["overall"]["rating_label"], "after": new["result"]["overall"]["rating_label"],
+                        # Publications made before the two readings carry no established rating.
+                        "established_before": old["result"]["overall"].get("established", {}).get("rating_label"),
+                        "established_after": new["result"]["overall"].get("established", {}).get("rating_label")}}
