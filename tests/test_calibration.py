@@ -62,7 +62,7 @@ def test_each_dossier_is_complete(case):
     assert d["sources"] and all(s.get("url", "").startswith("https://") and DATE.match(s.get("date", "")) for s in d["sources"]), \
         "every source needs a https address and a date"
     for fact in d["facts"]:
-        cited = set(re.findall(r"\[([a-z0-9-]+)\]", fact))
+        cited = {i.strip() for group in re.findall(r"\[([a-z0-9, -]+)\]", fact) for i in group.split(",")}
         assert cited and cited <= ids, f"{d['id']}: fact cites no listed source: {fact[:60]}"
 
 
