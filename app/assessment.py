@@ -36,7 +36,7 @@ from typing import Any, Callable
 import jsonschema
 
 from .banks import Library, Question, display_name, parse_json
-from .conditions import DONT_KNOW
+from .conditions import DONT_KNOW, NOT_DECIDED
 from .problems import Problem, ProblemsFound, pointer
 from .validation import schema_problems
 
@@ -96,8 +96,9 @@ def value_schema(question: Question) -> dict:
             schema["minimum"] = question.minimum
         if question.maximum is not None:
             schema["maximum"] = question.maximum
-        if question.dont_know:
-            return {"anyOf": [schema, {"const": DONT_KNOW}]}
+        unknowns = [v for v, offered in ((DONT_KNOW, question.dont_know), (NOT_DECIDED, question.not_decided)) if offered]
+        if unknowns:
+            return {"anyOf": [schema, {"enum": unknowns}]}
         return schema
     if t == "date":
         return _date()

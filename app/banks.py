@@ -57,6 +57,7 @@ class Question:
     sources: tuple[str, ...]
     options: tuple[Option, ...]
     dont_know: bool
+    not_decided: bool = False
     multiline: bool = False
     max_length: int | None = None
     item_pattern: str | None = None
@@ -74,7 +75,8 @@ class Question:
             base = YES_NO
         else:
             base = tuple(o.value for o in self.options)
-        return base + ((conditions.DONT_KNOW,) if self.dont_know else ())
+        return (base + ((conditions.DONT_KNOW,) if self.dont_know else ())
+                + ((conditions.NOT_DECIDED,) if self.not_decided else ()))
 
     def label_of(self, value: Any) -> str:
         """The words a person chose, for any stored value."""
@@ -86,6 +88,8 @@ class Question:
             return "; ".join(str(v) for v in value)
         if value == conditions.DONT_KNOW and self.dont_know:
             return "Don't know"
+        if value == conditions.NOT_DECIDED and self.not_decided:
+            return "Not decided yet: ask bidders"
         if self.type == "yes_no":
             return {"yes": "Yes", "no": "No"}.get(value, str(value))
         for option in self.options:
@@ -112,6 +116,7 @@ class Source:
     url: str | None = None
     date: str | None = None
     note: str | None = None
+    checked: str | None = None  # when someone last checked it still says what the bank relies on
 
 
 @dataclass(frozen=True)
@@ -604,8 +609,8 @@ class _Checker:
                 return
             valid = _option_values(question)
             for i, value in enumerate(leaf["in"]):
-                if value == conditions.DONT_KNOW:
-                    self.problem(at + f"/in/{i}", "conditions cannot test for \"don't know\": it already counts as the least favourable answer")
+                if value in conditions.UNKNOWN_VALUES:
+                    self.problem(at + f"/in/{i}", "conditions cannot test for \"don't know\" or \"not decided\": each already counts both ways")
                 elif value not in valid:
                     self.problem(at + f"/in/{i}", f"{qid} has no option {value!r} (its options: {', '.join(valid)})")
         elif "at_least" in leaf or "at_most" in leaf:
@@ -668,8 +673,8 @@ class _Checker:
             else:
                 valid = _option_values(question)
                 for value in driver["points"]:
-                    if value == conditions.DONT_KNOW:
-                        self.problem(where + "/points/dont_know", "\"don't know\" always scores as the highest option; it takes no points of its own")
+                    if value in conditions.UNKNOWN_VALUES:
+                        self.problem(where + "/points/" + value, "\"don't know\" and \"not decided\" score both ways; they take no points of their own")
                     elif value not in valid:
                         self.problem(where + "/points/" + value, f"{qid} has no option {value!r} (its options: {', '.join(valid)})")
         if "bands" in driver:
@@ -771,7 +776,8 @@ def _build_bank(data: dict, name: str) -> Bank:
                 evidence=q.get("evidence"), bidder_question=q.get("bidder_question"),
                 sources=tuple(q.get("sources", [])),
                 options=tuple(Option(o["value"], o["label"], o.get("hint")) for o in q.get("options", [])),
-                dont_know=q.get("dont_know", False), multiline=q.get("multiline", False),
+                dont_know=q.get("dont_know", False), not_decided=q.get("not_decided", False),
+                multiline=q.get("multiline", False),
                 max_length=q.get("max_length"), item_pattern=q.get("item_pattern"),
                 item_pattern_message=q.get("item_pattern_message"), max_items=q.get("max_items"),
                 minimum=q.get("minimum"), maximum=q.get("maximum"), integer=q.get("integer", False),
@@ -806,7 +812,8 @@ def _build_bank(data: dict, name: str) -> Bank:
         id=bank_id, kind=data["kind"], prefix=data["prefix"], title=data["title"],
         version=data["version"], summary=data["summary"], applies_when=data.get("applies_when"),
         not_applicable_reason=data.get("not_applicable_reason"),
-        sources={s["id"]: Source(s["id"], s["title"], s["publisher"], s.get("url"), s.get("date"), s.get("note"))
+        sources={s["id"]: Source(s["id"], s["title"], s["publisher"], s.get("url"), s.get("date"), s.get("note"),
+                                 s.get("checked"))
                  for s in data["sources"]},
         sections=tuple(sections), questions=questions, risks=risks, mitigations=mitigations,
         path=name, content_hash=content_hash(data), data=data, changelog=tuple(data.get("changelog", [])),

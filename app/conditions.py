@@ -19,6 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 DONT_KNOW = "dont_know"
+# "Not decided yet: ask bidders": a choice still open in the procurement. It is read
+# exactly like "don't know", and it puts the question to bidders.
+NOT_DECIDED = "not_decided"
+UNKNOWN_VALUES = frozenset({DONT_KNOW, NOT_DECIDED})
 LEAF_TESTS = ("in", "answered", "at_least", "at_most")
 
 
@@ -78,11 +82,11 @@ def _leaf(condition: dict, fact: Fact) -> bool | None:
             if chosen & wanted:
                 return True
             # "Don't know" among the choices: others may apply too.
-            return None if DONT_KNOW in chosen else False
-        if value == DONT_KNOW:
+            return None if chosen & UNKNOWN_VALUES else False
+        if value in UNKNOWN_VALUES:
             return None
         return value in wanted
-    if value == DONT_KNOW:
+    if value in UNKNOWN_VALUES:
         return None  # a number answered "don't know"
     if "at_least" in condition:
         return value >= condition["at_least"]

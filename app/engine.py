@@ -37,7 +37,7 @@ from typing import Any
 
 from . import assessment as documents
 from .banks import Bank, Driver, Factor, Library, Mitigation, Question, Risk
-from .conditions import DONT_KNOW, Fact, describe, evaluate, leaves
+from .conditions import UNKNOWN_VALUES, Fact, describe, evaluate, leaves
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
 STAGES = ("inherent", "residual", "target")
@@ -358,7 +358,9 @@ def visibility(doc: dict, library: Library, *, for_form: bool = False) -> dict[s
 
 def _is_unknown(fact: Fact) -> bool:
     value = fact.value
-    return value is None or value == DONT_KNOW or (isinstance(value, list) and DONT_KNOW in value)
+    if isinstance(value, list):
+        return bool(UNKNOWN_VALUES.intersection(value))
+    return value is None or value in UNKNOWN_VALUES
 
 
 def _unknown_questions(condition: dict, facts: dict[str, Fact]) -> list[str]:
@@ -607,14 +609,14 @@ def _points(driver: Driver, question: Question, fact: Fact, facts: dict[str, Fac
     bad = reading.bad((driver.question,))
     if driver.points is not None:
         if isinstance(value, list):
-            real = [driver.points.get(v, 0) for v in value if v != DONT_KNOW]
-            if DONT_KNOW in value and bad:
+            real = [driver.points.get(v, 0) for v in value if v not in UNKNOWN_VALUES]
+            if UNKNOWN_VALUES.intersection(value) and bad:
                 return driver.max_points
             return max(real, default=driver.max_points if bad else _least(driver, question))
-        if value is None or value == DONT_KNOW:
+        if value is None or value in UNKNOWN_VALUES:
             return driver.max_points if bad else _least(driver, question)
         return driver.points.get(value, 0)
-    if value is None or value == DONT_KNOW:
+    if value is None or value in UNKNOWN_VALUES:
         return driver.max_points if bad else _least(driver, question)
     return max([p for at_least, p in driver.bands if value >= at_least], default=0)
 
@@ -634,7 +636,7 @@ def _least(driver: Driver, question: Question) -> int:
 
 def _least_points(driver: Driver, question: Question) -> int:
     if driver.points is not None:
-        real = [v for v in question.values if v != DONT_KNOW]
+        real = [v for v in question.values if v not in UNKNOWN_VALUES]
         return min((driver.points.get(v, 0) for v in real), default=0)
     low = question.minimum
     reachable = [p for at_least, p in driver.bands if low is None or at_least >= low]

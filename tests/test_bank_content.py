@@ -9,6 +9,7 @@ from app import banks
 
 LIBRARY = banks.load_library()
 RISK_BANKS = LIBRARY.banks
+ALL_BANKS = LIBRARY.all_banks
 EXPECTED = {"surveillance", "vendor-data", "algorithmic-decisions", "digital-exclusion", "public-trust"}
 
 
@@ -64,3 +65,10 @@ def test_screened_banks_say_why(bank):
 def _questions(condition):
     from app.conditions import leaves
     return [leaf["question"] for leaf, _ in leaves(condition)]
+
+
+@pytest.mark.parametrize("bank", ALL_BANKS, ids=lambda b: b.id)
+def test_every_source_has_a_date(bank):
+    """Every legal claim cites a dated source: the date of the version the bank relies on."""
+    for source in bank.sources.values():
+        assert source.date, f"{bank.id}: source {source.id} has no date"

@@ -126,7 +126,7 @@ CASES = {
     ),
     "points for don't know": (
         lambda d: risk(d, "FX-R01")["likelihood"]["drivers"][0]["points"].update(dont_know=3),
-        [("/risks/0/likelihood/drivers/0/points/dont_know", "\"don't know\" always scores as the highest option")],
+        [("/risks/0/likelihood/drivers/0/points/dont_know", "\"don't know\" and \"not decided\" score both ways")],
     ),
     "the same option twice": (
         lambda d: question(d, "FX-01")["options"].append({"value": "low", "label": "Low again"}),
@@ -154,7 +154,7 @@ CASES = {
     ),
     "reserved option value": (
         lambda d: question(d, "FX-06")["options"][2].update(value="no"),
-        [("/sections/1/questions/0/options/2/value", "'no' is not allowed here: dont_know, yes and no are reserved")],
+        [("/sections/1/questions/0/options/2/value", "'no' is not allowed here: dont_know, not_decided, yes and no are reserved")],
     ),
 }
 

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import assessment as documents
 from ..banks import Bank, Question
-from ..conditions import DONT_KNOW
+from ..conditions import DONT_KNOW, NOT_DECIDED
 
 
 class BaseForm(Form):
@@ -67,6 +67,8 @@ class ChoiceField(QuestionField):
             items = [("yes", "Yes", None), ("no", "No", None)]
         else:
             items = [(o.value, o.label, o.hint) for o in q.options]
+        if q.not_decided:
+            items.append((NOT_DECIDED, "Not decided yet: ask bidders", "It becomes a question for bidders."))
         if q.dont_know:
             items.append((DONT_KNOW, "Don't know", None))
         return items
