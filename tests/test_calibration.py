@@ -130,3 +130,39 @@ def test_docs_calibration_md_is_current(outcomes, library):
     written = calibration.document(outcomes, library)
     assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == written, \
         "docs/calibration.md is stale: run make generate"
+
+
+# Questions each routine (Low) case was asked before the 3.0.0 banks (commit 19d3aca), counted the
+# way the form asks them: every question a page shows, follow-ups once their question is answered.
+QUESTIONS_ASKED_BEFORE = {
+    "brent-led-street-lighting-cms": 51, "derby-litter-bin-fill-sensors": 77, "haringey-laptops-ccs-rm6068": 38,
+    "hart-website-localgov-drupal": 74, "highway-asset-register": 51, "kent-selms-library-management-system": 74,
+    "low-risk-room-booking": 54, "salford-ricoh-mfd-rm6174": 58, "west-sussex-library-self-service-kiosks": 72,
+}
+SCREENING = ("PR-13", "PR-15", "PR-16", "PR-17")
+
+
+def questions_asked(case, library) -> int:
+    doc = assessment.load(case.assessment_path, library)
+    result = engine.score(doc, library)
+    visible = engine.visibility(doc, library, for_form=True)
+    return sum(1 for qid, shown in visible.items() if shown is not False and (
+        library.questions[qid].bank_id == "profile" or result.bank(library.questions[qid].bank_id).applies))
+
+
+def test_a_routine_purchase_is_asked_no_more_questions_than_before(library, calibration_report):
+    """Triage keeps routine purchases short. A case whose screening answers are "don't know" is asked
+    every bank those answers might open, so the bound applies where the screening is answered; the
+    count is printed for every case."""
+    lines, over = ["", "Questions asked of each routine case: before 3.0.0 -> now"], []
+    for case in CASES:
+        if case.id not in QUESTIONS_ASKED_BEFORE:
+            continue
+        now, before = questions_asked(case, library), QUESTIONS_ASKED_BEFORE[case.id]
+        doc = assessment.load(case.assessment_path, library)
+        screened = all(assessment.value(doc, "profile", q) not in (None, "dont_know") for q in SCREENING)
+        lines.append(f"  {case.id}: {before} -> {now}" + ("" if screened else " (screening answered \"don't know\")"))
+        if screened and now > before:
+            over.append(case.id)
+    calibration_report.extend(lines)
+    assert not over, over

@@ -163,6 +163,11 @@ def new_assessment():
         if valid:
             doc = journey.with_answers(doc, profile, form.answers())
             assessment_id = create(doc, "Started the assessment")
+            added = [qid for qid in journey.shown_on_form(doc, library(), profile, section) if qid not in shown]
+            if added:
+                flash("We have added a question based on your answer.", "info")
+                return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=profile.id,
+                                        section_id=section.id) + f"#{added[0]}")
             after = journey.next_section(doc, library(), profile, section.id)
             return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
                             if after else url_for("main.task_list", assessment_id=assessment_id))

@@ -64,6 +64,12 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     page.get_by_label("Specification").check()
     page.get_by_label("£30,000 to £250,000").check()
     page.get_by_label("What will the system do?").fill("Sensors at library doors count visitors each hour.")
+    page.locator("input[name='PR-26'][value='england']").check()
+    page.locator("input[name='PR-27'][value='council']").check()
+    page.get_by_role("button", name="Save and continue").click()
+    # A council's answer brings the law enforcement question onto the same page.
+    assert "We have added a question based on your answer." in page.content()
+    page.locator("input[name='PR-28'][value='no']").check()
     page.get_by_role("button", name="Save and continue").click()
 
     # A wrong kind of value gets an error summary, with the input kept.
@@ -72,6 +78,7 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     page.get_by_label("10,000 to 100,000").check()
     page.locator("input[name='PR-12'][value='no']").check()
     page.locator("input[name='PR-13'][value='yes']").check()
+    page.locator("input[name='PR-30'][value='yes']").check()
     page.get_by_role("button", name="Save and continue").click()
     # Personal data "yes" brings a follow-up question onto the same page.
     assert "We have added a question based on your answer." in page.content()

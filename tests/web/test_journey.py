@@ -57,7 +57,7 @@ def test_save_and_continue_walks_the_sections_then_checks_answers(client_request
     rows = {row.dt.get_text(" ", strip=True): row.select_one(".ft-summary-list__value").get_text(" ", strip=True)
             for row in page.select(".ft-summary-list__row")}
     assert rows["PR-11 How many people will it affect each year?"] == "10,000 to 100,000"
-    assert rows["PR-12 Will it affect children or people in vulnerable situations?"] == "Not answered"
+    assert rows["PR-12 Are people in vulnerable situations among the people it is for, or a large share of those it affects?"] == "Not answered"
 
 
 def test_save_and_return_goes_to_the_task_list(client_request):
