@@ -149,7 +149,7 @@ def test_the_cautious_reading_is_never_below_the_established_one(doc):
     result = engine.score(doc, LIBRARY)
     rank = LIBRARY.method.rank
     for r in result.risks:
-        for stage in STAGES:
+        for stage in STAGES:  # the floor never sits above the ceiling, on any axis
             floor, ceiling = r.established(stage), getattr(r, stage)
             assert floor.score <= ceiling.score and rank(floor.rating) <= rank(ceiling.rating), (r.id, stage)
             assert floor.likelihood <= ceiling.likelihood and floor.impact <= ceiling.impact, (r.id, stage)
