@@ -130,8 +130,9 @@ def table(outcomes: list[Outcome], library: Library) -> str:
             " ~" if abs(rank(o.expected["overall"], library) - rank(o.got["overall"], library)) <= 1 else " ✗")
         cells = []
         for b in bank_ids:
-            e, g = o.expected["banks"].get(b, "?"), o.got["banks"].get(b, "?")
-            cells.append(_short(g) if e == g else f"{_short(g)} (exp. {_short(e)})")
+            e, g = o.expected["banks"].get(b), o.got["banks"].get(b, "?")
+            # A bank added after the case was written has no expectation: shown, not compared.
+            cells.append(_short(g) if e in (None, g) else f"{_short(g)} (exp. {_short(e)})")
         lines.append(f"| {cell(o.case.id)} | {_short(o.expected['overall'])} | {_short(o.got['overall'])}{mark} | "
                      f"{_short(o.cautious['overall'])}{'' if o.settled else ', not settled'} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
