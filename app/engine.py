@@ -234,9 +234,8 @@ class BankResult:
     answered_version: str | None
     content_hash: str
     applies: bool
-    applies_assumed: bool
     skip_reason: str | None
-    status: str  # not_started, in_progress or completed
+    status: str  # not_started, in_progress, completed, cannot_start or not_applicable
     questions_shown: int
     answered: int
     unanswered: list[QuestionRef]
@@ -252,6 +251,9 @@ class BankResult:
     counts_established: dict[str, dict[str, int]] = field(default_factory=dict)
     # The floor were everything that may arise in the bank to arise (the bank itself included).
     highest_if_arises: dict[str, str | None] = field(default_factory=dict)
+    # While unknown answers leave open whether the bank applies: those answers, to settle
+    # before the form asks the bank's own questions.
+    settle_first: list[QuestionRef] = field(default_factory=list)
 
 
 @dataclass
@@ -275,8 +277,9 @@ class AssessmentResult:
 
     @property
     def status(self) -> str:
-        """not_started, in_progress or completed, over the banks that apply."""
-        statuses = [b.status for b in self.banks if b.status != "not_applicable"]
+        """not_started, in_progress or completed, over the banks that apply. A bank that
+        cannot start waits on a profile answer, so the profile's status stands for it."""
+        statuses = [b.status for b in self.banks if b.status not in ("not_applicable", "cannot_start")]
         if all(s == "completed" for s in statuses):
             return "completed"
         if all(s == "not_started" for s in statuses):
@@ -317,6 +320,10 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
     For scoring, a question whose condition is unknown counts as shown. A form
     asks such a follow-up only when the unknown comes from a "don't know"; if
     it comes from a question not yet answered, the form waits for that answer.
+    A form asks a bank's questions only once the profile settles that the bank
+    applies: until then its risks are scored as if it did. (In the calibration
+    corpus, teams that answered "don't know" to whether a bank applies knew 9
+    of its 442 answers: the one question that settles it is the one to ask.)
     Under the current method an answer the team gave counts as given where only
     the bank's own applicability is open: if the bank turned out not to apply,
     none of its risks would remain for the answer to matter to."""
@@ -329,7 +336,7 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
         for question in bank.questions.values():
             value = documents.value(doc, bank.id, question.id)
             hidden_by: tuple[str, ...] = ()
-            if applies is False:
+            if applies is False or (applies is None and for_form):
                 visible: bool | None = False
             elif question.show_when is None:
                 visible = applies
@@ -452,6 +459,8 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
     required_missing = [q for q in shown if q.required and facts[q.id].value is None]
     has_any = bool(doc.get("banks", {}).get(bank.id, {}).get("answers"))
     status = "not_started" if not has_any else ("in_progress" if required_missing else "completed")
+    settle_first = [_ref(questions[q], questions[q].label_of(facts[q].value))
+                    for q in _unknown_questions(bank.applies_when, facts)] if applies_value is None else []
 
     mitigations = {m.id: _mitigation(m, bank, doc, facts, questions) for m in bank.mitigations} if applies else {}
     states = {reading: _states(bank, doc, facts, questions, reading) for reading in (CAUTIOUS, ESTABLISHED)}
@@ -467,9 +476,9 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
     known = [r for r in risks if r.established_applies]
     return BankResult(
         id=bank.id, title=bank.title, kind=bank.kind, version=bank.version, answered_version=answered_version,
-        content_hash=bank.content_hash, applies=applies, applies_assumed=applies_value is None,
+        content_hash=bank.content_hash, applies=applies,
         skip_reason=None if applies else bank.not_applicable_reason,
-        status=status if applies else "not_applicable",
+        status="cannot_start" if settle_first else (status if applies else "not_applicable"),
         questions_shown=len(shown) if applies else 0, answered=len(answered) if applies else 0,
         unanswered=unanswered if applies else [], dont_know=dont_know if applies else [],
         bidder_questions=bidder if applies else [], risks=risks, risks_not_applying=not_applying,
@@ -477,6 +486,7 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
         applies_established=applies_value is True,
         highest_established={stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES},
         counts_established={stage: _count([r.established(stage) for r in known], library) for stage in STAGES},
+        settle_first=settle_first,
         highest_if_arises={stage: _highest([r.established(stage).rating for r in risks], library) for stage in STAGES},
     )
 

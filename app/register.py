@@ -181,7 +181,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "decision_labels": {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
                             "do_not_proceed": "Do not proceed"},
         "status_labels": {"not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
-                          "not_applicable": "Not applicable", "recommended": "Recommended", "planned": "Planned",
+                          "cannot_start": "Waiting on the profile", "not_applicable": "Not applicable", "recommended": "Recommended", "planned": "Planned",
                           "in_place": "In place", "declined": "Declined"},
         "hash": lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
     }

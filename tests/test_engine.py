@@ -157,7 +157,30 @@ def test_a_bank_whose_screening_is_unanswered_applies(new_doc, fixture_library):
     doc = new_doc(BEST)
     del doc["banks"]["profile"]["answers"]["PR-16"]
     bank = engine.score(doc, fixture_library).bank("fixture")
-    assert bank.applies and bank.applies_assumed
+    assert bank.applies and [q.id for q in bank.settle_first] == ["PR-16"]
+
+
+@pytest.mark.parametrize("screening", [None, "dont_know"])
+def test_the_form_asks_a_bank_only_once_the_profile_settles_that_it_applies(new_doc, fixture_library, screening):
+    doc = new_doc(BEST)
+    answers = doc["banks"]["profile"]["answers"]
+    if screening is None:
+        del answers["PR-16"]
+    else:
+        answers["PR-16"] = {"value": screening}
+    bank_questions = fixture_library.bank("fixture").questions
+    form = engine.visibility(doc, fixture_library, for_form=True)
+    assert not any(form[q] for q in bank_questions)
+    result = engine.score(doc, fixture_library)
+    bank = result.bank("fixture")
+    # Scored as if it applied, on the answers given; it does not hold up the assessment.
+    assert bank.applies and bank.status == "cannot_start" and bank.risks
+    assert [(q.id, q.answer) for q in bank.settle_first] == [("PR-16", "not answered" if screening is None else "Don't know")]
+    assert result.status == result.bank("profile").status
+    answers["PR-16"] = {"value": "yes"}
+    form = engine.visibility(doc, fixture_library, for_form=True)
+    assert all(form[q] is not False for q in bank_questions if fixture_library.questions[q].show_when is None)
+    assert engine.score(doc, fixture_library).bank("fixture").settle_first == []
 
 
 def test_bidder_questions_come_from_dont_know_about_the_supplier(new_doc, fixture_library):

@@ -16,7 +16,7 @@ from ..engine import AssessmentResult, BankResult
 
 STATUS_LABELS = {
     "not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
-    "not_applicable": "Not needed",
+    "cannot_start": "Cannot start yet", "not_applicable": "Not needed",
 }
 
 

@@ -189,7 +189,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
     loaded = load(assessment_id)
     bank = bank_or_404(bank_id)
     section = section_or_404(bank, section_id)
-    if not loaded.result.bank(bank.id).applies:
+    if not loaded.result.bank(bank.id).applies or loaded.result.bank(bank.id).settle_first:
         return redirect(url_for("main.task_list", assessment_id=assessment_id))
     shown = journey.shown_on_form(loaded.doc, library(), bank, section)
     form_class = forms.section_form_class(bank, section.id, shown)

@@ -10,7 +10,8 @@ from app.banks import bundled_library
 from app.web import journey
 
 LIBRARY = bundled_library()
-ALL_BANKS_APPLY = {"PR-13": "yes", "PR-15": "yes", "PR-16": "yes", "PR-17": "decides", "PR-18": "digital_only"}
+ALL_BANKS_APPLY = {"PR-04": "from_1m", "PR-13": "yes", "PR-15": "yes", "PR-16": "yes", "PR-17": "decides",
+                   "PR-18": "digital_only", "PR-23": ["data_service"]}
 
 
 def seeded(store, answers: dict, title: str = "Town centre cameras") -> str:
@@ -55,6 +56,17 @@ def test_task_list(client_request, assessment_id):
     page = client_request.get(f"/a/{assessment_id}")
     names = [a.text for a in page.select(".ft-task-list__name a")]
     assert [b.title for b in LIBRARY.all_banks] == names[:len(LIBRARY.all_banks)]
+
+
+def test_a_bank_cannot_start_while_a_dont_know_leaves_open_whether_it_applies(client_request, store):
+    assessment_id = seeded(store, {**ALL_BANKS_APPLY, "PR-15": "dont_know"})
+    page = client_request.get(f"/a/{assessment_id}")
+    item = next(li for li in page.select(".ft-task-list__item") if LIBRARY.bank("surveillance").title in li.text)
+    assert "Cannot start yet" in item.text and "(now: Don't know)" in item.text
+    [link] = item.select("a")
+    assert link["href"] == f"/a/{assessment_id}/profile/{LIBRARY.questions['PR-15'].section_id}#PR-15"
+    first = LIBRARY.bank("surveillance").sections[0].id
+    client_request.get(f"/a/{assessment_id}/surveillance/{first}", expected_status=302)
 
 
 @pytest.mark.parametrize("bank_id, section_id", [(b.id, s.id) for b in LIBRARY.all_banks for s in b.sections])
