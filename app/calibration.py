@@ -65,6 +65,13 @@ def rank(rating: str, library: Library) -> int:
 def outcome(case: Case, library: Library) -> Outcome:
     doc = assessment.load(case.assessment_path, library)
     result = engine.score(doc, library)
+    waiting = [bank.id for bank in result.banks if bank.settle_first]
+    if waiting:
+        # Rate what the form would have collected: it does not ask a bank's questions while
+        # the profile leaves open whether the bank applies.
+        for bank_id in waiting:
+            doc["banks"].get(bank_id, {}).pop("answers", None)
+        result = engine.score(doc, library)
     got = {"overall": result.overall["established"]["residual"] or NOT_APPLICABLE, "banks": {}}
     cautious = {"overall": result.overall["residual"] or NOT_APPLICABLE, "banks": {}}
     for bank in result.banks:
