@@ -30,7 +30,7 @@ def test_each_bank_meets_the_counts(bank):
         assert any(m.where == "contract" for m in lowering), f"{risk.id} has no contract mitigation"
 
 
-@pytest.mark.parametrize("bank", RISK_BANKS, ids=lambda b: b.id)
+@pytest.mark.parametrize("bank", ALL_BANKS, ids=lambda b: b.id)
 def test_every_question_cites_a_source_the_bank_lists(bank):
     for question in bank.questions.values():
         assert question.sources, f"{question.id} cites no source"
@@ -38,7 +38,7 @@ def test_every_question_cites_a_source_the_bank_lists(bank):
             assert source in bank.sources, f"{question.id} cites {source!r}, which {bank.id} does not list"
 
 
-@pytest.mark.parametrize("bank", RISK_BANKS, ids=lambda b: b.id)
+@pytest.mark.parametrize("bank", ALL_BANKS, ids=lambda b: b.id)
 def test_every_listed_source_is_cited_and_complete(bank):
     cited = ({s for q in bank.questions.values() for s in q.sources}
              | {s for r in bank.risks for s in r.sources}
