@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app import __version__, assessment, banks, engine, register  # noqa: E402
+from forethought import __version__, assessment, banks, engine, register  # noqa: E402
 
 
 def full_document(library: banks.Library) -> dict:

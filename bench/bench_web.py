@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app import assessment, engine  # noqa: E402
-from app.banks import bundled_library  # noqa: E402
-from app.conditions import DONT_KNOW  # noqa: E402
-from app.store import Store  # noqa: E402
-from app.web import journey  # noqa: E402
+from forethought import assessment, engine  # noqa: E402
+from forethought.banks import bundled_library  # noqa: E402
+from forethought.conditions import DONT_KNOW  # noqa: E402
+from forethought.store import Store  # noqa: E402
+from forethought.web import journey  # noqa: E402
 from tests.live import FORETHOUGHT, _Hidden, free_port  # noqa: E402
 
 
@@ -140,7 +140,7 @@ def costs(db: Path, ids: list[str], rounds: int = 9, per_round: int = 20) -> Non
     """What each page costs to make, without the network and without the host's
     stalls: the Flask app in this process, one request at a time, best of several
     rounds (a stall can only make a round slower, never faster)."""
-    from app.web import create_app
+    from forethought.web import create_app
 
     client = create_app(db).test_client()
     cycle = iter(ids * 1000)  # walks more assessments than the score cache holds (256), so every load misses

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import assessment, banks
+from forethought import assessment, banks
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

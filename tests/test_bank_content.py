@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import banks
+from forethought import banks
 
 LIBRARY = banks.load_library()
 RISK_BANKS = LIBRARY.banks
@@ -65,7 +65,7 @@ def test_screened_banks_say_why(bank):
 
 
 def _questions(condition):
-    from app.conditions import leaves
+    from forethought.conditions import leaves
     return [leaf["question"] for leaf, _ in leaves(condition)]
 
 

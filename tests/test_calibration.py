@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from app import assessment, calibration, engine
+from forethought import assessment, calibration, engine
 
 from .conftest import ROOT
 

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from app import assessment
-from app.cli import cli
+from forethought import assessment
+from forethought.cli import cli
 
 from .conftest import FIXTURE_BANK
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app import engine
-from app.engine import add_months
+from forethought import engine
+from forethought.engine import add_months
 
 
 def risk(result, rid):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app import assessment, engine, register
+from forethought import assessment, engine, register
 
 from .conftest import ROOT
 from .test_register import assert_valid_gfm_tables

@@ -1,5 +1,6 @@
 """A wheel built from the repository carries the banks, schemas, scoring method,
-templates and stylesheet, and works from outside the repository."""
+templates and stylesheet, adds one import name (`forethought`), and works from
+outside the repository, beside other distributions."""
 
 from __future__ import annotations
 
@@ -24,15 +25,16 @@ def wheel(tmp_path_factory):
 def test_the_wheel_carries_the_content(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for path in ROOT.glob("questionnaires/*.json"):
-        assert f"app/questionnaires/{path.name}" in names
+        assert f"forethought/questionnaires/{path.name}" in names
     for path in ROOT.glob("schemas/*.json"):
-        assert f"app/schemas/{path.name}" in names
+        assert f"forethought/schemas/{path.name}" in names
     for path in ROOT.glob("reports/*.j2"):
-        assert f"app/reports/{path.name}" in names
-    assert "app/scoring/default.json" in names
-    assert "app/web/static/forethought.css" in names
-    assert "app/web/templates/public/version.html" in names
+        assert f"forethought/reports/{path.name}" in names
+    assert "forethought/scoring/default.json" in names
+    assert "forethought/web/static/forethought.css" in names
+    assert "forethought/web/templates/public/version.html" in names
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
+    assert {n.split("/")[0] for n in names} == {"forethought", wheel.name.split("-py")[0] + ".dist-info"}
 
 
 def test_the_wheel_works_outside_the_repository(wheel, tmp_path):
@@ -41,8 +43,8 @@ def test_the_wheel_works_outside_the_repository(wheel, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = (
-        "import app, app.resources as r, app.banks as b;"
-        "print(app.__file__); print(r.questionnaires_dir()); lib = b.load_library();"
+        "import forethought, forethought.resources as r, forethought.banks as b;"
+        "print(forethought.__file__); print(r.questionnaires_dir()); lib = b.load_library();"
         "print(len(lib.banks))"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, capture_output=True, text=True, timeout=120,
@@ -50,3 +52,34 @@ def test_the_wheel_works_outside_the_repository(wheel, tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(str(unpacked)) and lines[1].startswith(str(unpacked)) and lines[2] == str(len(list((ROOT / "questionnaires").glob("*.json"))) - 1)
+
+
+def test_the_wheel_installs_beside_a_distribution_named_app(wheel, tmp_path):
+    """Another distribution's top-level `app`, and a user's own app.py, leave forethought alone."""
+    other = tmp_path / "other"
+    (other / "app").mkdir(parents=True)
+    (other / "app" / "__init__.py").write_text('WHO = "someone else"\n')
+    (other / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling>=1.21"]\nbuild-backend = "hatchling.build"\n'
+        '[project]\nname = "someone-elses-app"\nversion = "1.0"\n'
+        '[tool.hatch.build.targets.wheel]\npackages = ["app"]\n')
+    wheels = tmp_path / "wheels"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(other)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "site-packages"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site),
+                           str(wheel), *map(str, wheels.glob("*.whl"))], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert (site / "app" / "__init__.py").read_text() == 'WHO = "someone else"\n'
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text("raise SystemExit('the user app.py was imported')\n")
+    script = "import app, forethought.banks as b; print(app.WHO); print(len(b.load_library().banks))"
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.remove(''); " + script], cwd=project,
+                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "someone else"
+    done = subprocess.run([sys.executable, "-c", "import forethought.cli"], cwd=project, capture_output=True, text=True,
+                          timeout=120, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr

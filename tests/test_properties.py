@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import assessment, banks, engine
-from app.conditions import DONT_KNOW
+from forethought import assessment, banks, engine
+from forethought.conditions import DONT_KNOW
 
 from .conftest import FIXTURE_BANK
 

@@ -11,8 +11,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from app import assessment, banks, engine, publish, resources, verify
-from app.cli import cli
+from forethought import assessment, banks, engine, publish, resources, verify
+from forethought.cli import cli
 
 from .conftest import ROOT
 

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from app import assessment, engine, register
-from app.conditions import DONT_KNOW
+from forethought import assessment, engine, register
+from forethought.conditions import DONT_KNOW
 
 ORDINARY_PROFILE = {
     "PR-01": "Case", "PR-02": "Anytown Borough Council", "PR-03": "specification", "PR-04": "from_30k",

@@ -11,8 +11,8 @@ import markdown as python_markdown
 import pytest
 from markdown_it import MarkdownIt
 
-from app import assessment, engine, register
-from app.escape import cell, csv_cell, filename, md
+from forethought import assessment, engine, register
+from forethought.escape import cell, csv_cell, filename, md
 
 PAYLOAD = (
     "<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "

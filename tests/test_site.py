@@ -9,10 +9,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from app import verify
-from app.cli import cli
-from app.problems import ProblemsFound
-from app.site import build, collect
+from forethought import verify
+from forethought.cli import cli
+from forethought.problems import ProblemsFound
+from forethought.site import build, collect
 
 from .conftest import ROOT
 from .web.conftest import check_page
@@ -98,10 +98,10 @@ def test_a_file_whose_definitions_cannot_be_used_stops_the_site_before_anything_
 
 
 def test_the_site_from_the_app_database(tmp_path):
-    from app import assessment, engine, publish, published
-    from app.banks import bundled_library
-    from app.store import Store
-    from app.web import journey
+    from forethought import assessment, engine, publish, published
+    from forethought.banks import bundled_library
+    from forethought.store import Store
+    from forethought.web import journey
 
     library = bundled_library()
     store = Store(tmp_path / "app.db")

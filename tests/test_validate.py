@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.cli import cli
+from forethought.cli import cli
 
 from .conftest import FIXTURE_BANK, ROOT
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from app.cli import cli
+from forethought.cli import cli
 
 from ..conftest import ROOT
 

@@ -12,9 +12,9 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from app.banks import bundled_library
-from app.store import Store
-from app.web import create_app
+from forethought.banks import bundled_library
+from forethought.store import Store
+from forethought.web import create_app
 
 
 def check_page(html: str) -> BeautifulSoup:

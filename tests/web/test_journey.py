@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from app import assessment
-from app.banks import bundled_library
+from forethought import assessment
+from forethought.banks import bundled_library
 
 from .conftest import location_id
 

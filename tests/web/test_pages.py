@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app import assessment, engine
-from app.banks import bundled_library
-from app.web import journey
+from forethought import assessment, engine
+from forethought.banks import bundled_library
+from forethought.web import journey
 
 LIBRARY = bundled_library()
 ALL_BANKS_APPLY = {"PR-04": "from_1m", "PR-13": "yes", "PR-15": "yes", "PR-16": "yes", "PR-17": "decides",

@@ -11,9 +11,9 @@ import sqlite3
 import pytest
 from werkzeug.security import generate_password_hash
 
-from app import assessment, engine, verify
-from app.banks import bundled_library
-from app.web import PASSWORD_SETTING, create_app, journey
+from forethought import assessment, engine, verify
+from forethought.banks import bundled_library
+from forethought.web import PASSWORD_SETTING, create_app, journey
 
 from ..conftest import ROOT
 from .conftest import ClientRequest
@@ -134,10 +134,10 @@ def test_public_pages_need_no_sign_in_but_publishing_does(store, aid):
     store.set_setting(PASSWORD_SETTING, generate_password_hash("correct horse battery"))
     locked = ClientRequest(create_app(store, LIBRARY, require_password=True).test_client())
     assert locked.client.get(f"/a/{aid}/publish").status_code == 302
-    from app import publish as publishing
+    from forethought import publish as publishing
     store.publish(aid, lambda series, version, previous, at: publishing.publish(
         doc, LIBRARY, sign_off=SIGN_OFF, redactions=[], series=series, version=version, published_at=at,
-        previous_content_hash=previous), __import__("app.published", fromlist=["summary"]).summary, "Test")
+        previous_content_hash=previous), __import__("forethought.published", fromlist=["summary"]).summary, "Test")
     page = locked.get("/published/")
     link = page.select_one("tbody a")["href"]
     locked.get(link)

@@ -105,7 +105,7 @@ def test_the_history_cannot_be_changed_or_deleted(client_request, store, db_path
 
 
 def test_a_failed_change_writes_nothing(store):
-    from app.store import Change
+    from forethought.store import Change
 
     aid = store.create({"format": "x"}, {"title": "T"}, "Test", "Created")
 

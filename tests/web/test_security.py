@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import generate_password_hash
 
-from app.banks import bundled_library
-from app.cli import cli
-from app.web import PASSWORD_SETTING, create_app
+from forethought.banks import bundled_library
+from forethought.cli import cli
+from forethought.web import PASSWORD_SETTING, create_app
 
 from .conftest import ClientRequest, check_page
 from .test_journey import start
@@ -185,7 +185,7 @@ def test_the_app_refuses_network_use_without_a_password(store, db_path):
 
 
 def test_set_password_stores_only_a_hash(db_path):
-    from app.store import Store
+    from forethought.store import Store
 
     result = CliRunner().invoke(cli, ["set-password", "--db", str(db_path)], input="a long enough secret\na long enough secret\n")
     assert result.exit_code == 0, result.output

@@ -1,7 +1,8 @@
 """Where the bundled content lives.
 
-In a checkout the content sits at the top of the repository, next to this
-package; a wheel carries a copy inside the package. Look inside first."""
+In a checkout the content sits at the top of the repository, two levels up
+from this package (`app/forethought/`); a wheel carries a copy inside the
+package. Look inside first."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ _PACKAGE = Path(__file__).resolve().parent
 
 def bundled(name: str) -> Path:
     """The bundled directory `name`: questionnaires, schemas, reports or scoring."""
-    for base in (_PACKAGE, _PACKAGE.parent):
+    for base in (_PACKAGE, _PACKAGE.parents[1]):
         candidate = base / name
         if candidate.is_dir():
             return candidate
