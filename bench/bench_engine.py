@@ -52,7 +52,8 @@ def full_document(library: banks.Library) -> dict:
     statuses = ["recommended", "planned", "in_place"]
     for bank in library.banks:
         doc["banks"][bank.id]["mitigations"] = {
-            m.id: {"status": statuses[i % 3], "owner": "Head of Digital"} for i, m in enumerate(bank.mitigations)}
+            m.id: {"status": statuses[i % 3], "owner": "Head of Digital"} for i, m in enumerate(bank.mitigations)
+        }
     checked, problems = assessment.check(doc, library)
     if problems:
         raise SystemExit("\n".join(map(str, problems)))
@@ -98,13 +99,16 @@ def main() -> None:
         "write the CSV register": lambda: register.csv_text(result),
         "write the JSON export": lambda: register.json_text(doc, result, library),
         "all: parse, check, score, Markdown": lambda: register.markdown(
-            doc, engine.score(assessment.parse(text, library), library), library),
+            doc, engine.score(assessment.parse(text, library), library), library
+        ),
     }
     questions = sum(len(b.questions) for b in library.all_banks)
     risks = sum(len(b.risks) for b in library.banks)
     print(f"Forethought {__version__} on Python {platform.python_version()} ({platform.machine()})")
-    print(f"{len(library.banks)} banks and the profile: {questions} questions answered, {risks} risks, "
-          f"{len(text):,} bytes of JSON; register {len(register.markdown(doc, result, library)):,} bytes")
+    print(
+        f"{len(library.banks)} banks and the profile: {questions} questions answered, {risks} risks, "
+        f"{len(text):,} bytes of JSON; register {len(register.markdown(doc, result, library)):,} bytes"
+    )
     print(f"Loading and checking the banks once: {load_ms:.0f} ms")
     print(f"{args.runs} runs of each step\n")
     print(f"{'step':<42} {'median ms':>10} {'p95 ms':>8} {'× baseline':>11}")

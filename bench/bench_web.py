@@ -33,6 +33,7 @@ from forethought.banks import bundled_library  # noqa: E402
 from forethought.conditions import DONT_KNOW  # noqa: E402
 from forethought.store import Store  # noqa: E402
 from forethought.web import journey  # noqa: E402
+
 from tests.live import FORETHOUGHT, _Hidden, free_port  # noqa: E402
 
 
@@ -57,7 +58,13 @@ def random_document(library, rng: random.Random) -> dict:
             value = "2027-04-01"
         doc["banks"][q.bank_id]["answers"][q.id] = {"value": value}
     doc["banks"]["profile"]["answers"]["PR-01"] = {"value": f"Project {rng.randint(1, 10**6)}"}
-    for qid, value in {"PR-13": "yes", "PR-15": "yes", "PR-16": "yes", "PR-17": "decides", "PR-18": "digital_only"}.items():
+    for qid, value in {
+        "PR-13": "yes",
+        "PR-15": "yes",
+        "PR-16": "yes",
+        "PR-17": "decides",
+        "PR-18": "digital_only",
+    }.items():
         doc["banks"]["profile"]["answers"][qid] = {"value": value}
     checked, problems = assessment.check(doc, library)
     assert not problems, problems
@@ -186,10 +193,15 @@ def main() -> None:
     db = Path(tempfile.mkdtemp()) / "bench.db"
     started = time.perf_counter()
     ids = seed(db, args.assessments)
-    print(f"Seeded {len(ids):,} assessments in {time.perf_counter() - started:.1f} s ({db.stat().st_size / 1e6:.1f} MB)")
+    print(
+        f"Seeded {len(ids):,} assessments in {time.perf_counter() - started:.1f} s ({db.stat().st_size / 1e6:.1f} MB)"
+    )
     port = free_port()
-    server = subprocess.Popen([FORETHOUGHT, "serve", "--db", str(db), "--port", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [FORETHOUGHT, "serve", "--db", str(db), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -202,6 +214,7 @@ def main() -> None:
         def get(path_of):
             def request(client, rng):
                 return client.request("GET", path_of(rng.choice(ids)))[0]
+
             return request
 
         def save(client, rng):
@@ -210,9 +223,16 @@ def main() -> None:
             status, html = client.request("GET", path)
             hidden = _Hidden()
             hidden.feed(html.decode())
-            body = urllib.parse.urlencode({**hidden.fields, "PR-10": f"Residents, version {rng.random()}",
-                                           "PR-11": rng.choice(["from_1k", "from_10k", "from_100k"]),
-                                           "PR-12": "yes", "PR-13": "yes", "PR-14": "no"}).encode()
+            body = urllib.parse.urlencode(
+                {
+                    **hidden.fields,
+                    "PR-10": f"Residents, version {rng.random()}",
+                    "PR-11": rng.choice(["from_1k", "from_10k", "from_100k"]),
+                    "PR-12": "yes",
+                    "PR-13": "yes",
+                    "PR-14": "no",
+                }
+            ).encode()
             return client.request("POST", path, body)[0]
 
         routes = {
@@ -224,8 +244,10 @@ def main() -> None:
             "register download (Markdown)": get(lambda a: f"/a/{a}/register.md"),
         }
         stalls_before = host_stalls()
-        print(f"{args.requests} requests per route from {args.clients} clients on 127.0.0.1, "
-              f"each to a random one of the {len(ids):,} assessments\n")
+        print(
+            f"{args.requests} requests per route from {args.clients} clients on 127.0.0.1, "
+            f"each to a random one of the {len(ids):,} assessments\n"
+        )
         noise = machine_noise()
         print(f"{'route':<36} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'× trivial':>10}")
         baseline = None
@@ -233,13 +255,19 @@ def main() -> None:
             latencies, throughput = run(port, make_request, args.requests, args.clients)
             q = statistics.quantiles(latencies, n=100)
             baseline = baseline or throughput
-            print(f"{name:<36} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f} {throughput:>8.0f} {throughput / baseline:>9.2f}×")
+            print(
+                f"{name:<36} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f} {throughput:>8.0f} {throughput / baseline:>9.2f}×"
+            )
         after = machine_noise()
         stalls_after = host_stalls()
-        print(f"\ncontrol, a fixed ~8 ms CPU loop in this process: p50 {noise[0]:.1f}, p95 {noise[1]:.1f}, p99 {noise[2]:.1f} ms"
-              f" before the run; p50 {after[0]:.1f}, p95 {after[1]:.1f}, p99 {after[2]:.1f} ms after")
-        print(f"host stalls: a spinning process lost {stalls_before[0]:.0%} of wall time in gaps over 10 ms before the run "
-              f"(longest {stalls_before[1]:.0f} ms), {stalls_after[0]:.0%} after (longest {stalls_after[1]:.0f} ms)")
+        print(
+            f"\ncontrol, a fixed ~8 ms CPU loop in this process: p50 {noise[0]:.1f}, p95 {noise[1]:.1f}, p99 {noise[2]:.1f} ms"
+            f" before the run; p50 {after[0]:.1f}, p95 {after[1]:.1f}, p99 {after[2]:.1f} ms after"
+        )
+        print(
+            f"host stalls: a spinning process lost {stalls_before[0]:.0%} of wall time in gaps over 10 ms before the run "
+            f"(longest {stalls_before[1]:.0f} ms), {stalls_after[0]:.0%} after (longest {stalls_after[1]:.0f} ms)"
+        )
     finally:
         server.terminate()
         server.wait(timeout=10)

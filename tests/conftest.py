@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from forethought import assessment, banks
 
 TESTS = Path(__file__).parent

@@ -4,7 +4,6 @@ mitigations, every question backed by a listed public source."""
 from __future__ import annotations
 
 import pytest
-
 from forethought import banks
 
 LIBRARY = banks.load_library()
@@ -40,10 +39,12 @@ def test_every_question_cites_a_source_the_bank_lists(bank):
 
 @pytest.mark.parametrize("bank", ALL_BANKS, ids=lambda b: b.id)
 def test_every_listed_source_is_cited_and_complete(bank):
-    cited = ({s for q in bank.questions.values() for s in q.sources}
-             | {s for r in bank.risks for s in r.sources}
-             | {s for r in bank.risks for f in r.red_flags for s in f.sources}
-             | {s for m in bank.mitigations for s in m.sources})
+    cited = (
+        {s for q in bank.questions.values() for s in q.sources}
+        | {s for r in bank.risks for s in r.sources}
+        | {s for r in bank.risks for f in r.red_flags for s in f.sources}
+        | {s for m in bank.mitigations for s in m.sources}
+    )
     for source in bank.sources.values():
         assert source.id in cited, f"{source.id} is listed but never cited"
         assert source.title and source.publisher
@@ -54,7 +55,7 @@ def test_supplier_questions_with_dont_know_have_a_question_for_bidders(bank):
     with_bidder = [q for q in bank.questions.values() if q.bidder_question]
     assert with_bidder, f"{bank.id} puts no question to bidders"
     for q in with_bidder:
-        assert q.dont_know, f"{q.id} asks bidders, but offers no \"don't know\" to trigger it"
+        assert q.dont_know, f'{q.id} asks bidders, but offers no "don\'t know" to trigger it'
 
 
 @pytest.mark.parametrize("bank", RISK_BANKS, ids=lambda b: b.id)
@@ -66,6 +67,7 @@ def test_screened_banks_say_why(bank):
 
 def _questions(condition):
     from forethought.conditions import leaves
+
     return [leaf["question"] for leaf, _ in leaves(condition)]
 
 

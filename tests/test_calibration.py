@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from forethought import assessment, calibration, engine
 
 from .conftest import ROOT
@@ -23,8 +22,9 @@ DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
 @pytest.fixture(scope="module")
 def outcomes(library, calibration_report):
     found = [calibration.outcome(case, library) for case in CASES]
-    calibration_report.extend([calibration.table(found, library), "",
-                               calibration.summary(calibration.agreement(found, library))])
+    calibration_report.extend(
+        [calibration.table(found, library), "", calibration.summary(calibration.agreement(found, library))]
+    )
     return found
 
 
@@ -59,8 +59,9 @@ def test_each_dossier_is_complete(case):
     for bank in BANKS:
         assert d["expected"]["reasons"].get(bank, "").strip(), f"{d['id']}: no reason for {bank}"
     ids = {s["id"] for s in d["sources"]}
-    assert d["sources"] and all(s.get("url", "").startswith("https://") and DATE.match(s.get("date", "")) for s in d["sources"]), \
-        "every source needs a https address and a date"
+    assert d["sources"] and all(
+        s.get("url", "").startswith("https://") and DATE.match(s.get("date", "")) for s in d["sources"]
+    ), "every source needs a https address and a date"
     for fact in d["facts"]:
         cited = {i.strip() for group in re.findall(r"\[([a-z0-9, -]+)\]", fact) for i in group.split(",")}
         assert cited and cited <= ids, f"{d['id']}: fact cites no listed source: {fact[:60]}"
@@ -80,7 +81,9 @@ def test_the_overall_ratings_agree_with_the_reviewers(outcomes, library):
 
 def test_the_bank_ratings_agree_with_the_reviewers(outcomes, library):
     a = calibration.agreement(outcomes, library)
-    assert a.bank_within_one >= 0.9 * a.bank_ratings, f"{calibration.summary(a)}\n{calibration.table(outcomes, library)}"
+    assert a.bank_within_one >= 0.9 * a.bank_ratings, (
+        f"{calibration.summary(a)}\n{calibration.table(outcomes, library)}"
+    )
 
 
 def test_routine_and_dangerous_purchases_are_told_apart(outcomes, library):
@@ -128,17 +131,26 @@ def test_the_worked_examples_risk_and_stage_expectations_hold_within_one_band(li
 def test_docs_calibration_md_is_current(outcomes, library):
     """Run `make generate` after changing a bank, the engine or a calibration case."""
     written = calibration.document(outcomes, library)
-    assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == written, \
+    assert (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8") == written, (
         "docs/calibration.md is stale: run make generate"
+    )
 
 
 # Questions each routine (Low) case was asked before the 3.0.0 banks (commit 19d3aca), counted the
 # way the form asks them: every question a page shows, follow-ups once their question is answered.
 QUESTIONS_ASKED_BEFORE = {
-    "brent-led-street-lighting-cms": 51, "derby-litter-bin-fill-sensors": 77, "haringey-laptops-ccs-rm6068": 38,
-    "hart-website-localgov-drupal": 74, "highway-asset-register": 51, "kent-selms-library-management-system": 74,
-    "low-risk-room-booking": 54, "salford-ricoh-mfd-rm6174": 58, "west-sussex-library-self-service-kiosks": 72,
+    "brent-led-street-lighting-cms": 51,
+    "derby-litter-bin-fill-sensors": 77,
+    "haringey-laptops-ccs-rm6068": 38,
+    "hart-website-localgov-drupal": 74,
+    "highway-asset-register": 51,
+    "kent-selms-library-management-system": 74,
+    "low-risk-room-booking": 54,
+    "salford-ricoh-mfd-rm6174": 58,
+    "west-sussex-library-self-service-kiosks": 72,
 }
+
+
 def questions_asked(case, library) -> int:
     """Questions the form puts to the team for this case's answers."""
     doc = assessment.load(case.assessment_path, library)

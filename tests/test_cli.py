@@ -10,7 +10,6 @@ import sys
 import jsonschema
 import pytest
 from click.testing import CliRunner
-
 from forethought import assessment
 from forethought.cli import cli
 
@@ -37,13 +36,23 @@ def test_banks_lists_every_bank_with_its_counts(library):
     assert rows[0]["kind"] == "profile"
     for row, bank in zip(rows, library.all_banks):
         assert {k: row[k] for k in ("version", "questions", "risks", "mitigations", "sources")} == {
-            "version": bank.version, **{k: v for k, v in bank.counts().items() if k != "red_flags"}}
+            "version": bank.version,
+            **{k: v for k, v in bank.counts().items() if k != "red_flags"},
+        }
 
 
 def test_banks_as_a_table():
     result = invoke("banks")
     assert result.exit_code == 0
-    assert result.output.splitlines()[0].split() == ["id", "version", "questions", "risks", "mitigations", "sources", "title"]
+    assert result.output.splitlines()[0].split() == [
+        "id",
+        "version",
+        "questions",
+        "risks",
+        "mitigations",
+        "sources",
+        "title",
+    ]
 
 
 def test_extra_banks_join_the_bundled_ones():
@@ -79,15 +88,23 @@ def test_register_writes_markdown_csv_and_json(fixture_file, tmp_path):
     assert json_out["assessment"]["format"] == "forethought-assessment"
 
 
-@pytest.mark.parametrize("content, words", [
-    ("{", "line 1 column 2: not valid JSON"),
-    ('{"format": "something-else", "format_version": 1, "banks": {}}', "/format: not a Forethought assessment"),
-    ('{"format": "forethought-assessment", "format_version": 99, "banks": {}}', "made by a newer Forethought"),
-    ('{"format": "forethought-assessment", "format_version": 1, "banks": {"nope": {}}}', "/banks: unknown key 'nope'"),
-    ('{"format": "forethought-assessment", "format_version": 1, "banks": {"profile": {"answers": {"PR-03": {"value": "later"}}}}}',
-     "/banks/profile/answers/PR-03/value: 'later' is not one of 'planning'"),
-    ("[1, 2]", "an assessment must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ("{", "line 1 column 2: not valid JSON"),
+        ('{"format": "something-else", "format_version": 1, "banks": {}}', "/format: not a Forethought assessment"),
+        ('{"format": "forethought-assessment", "format_version": 99, "banks": {}}', "made by a newer Forethought"),
+        (
+            '{"format": "forethought-assessment", "format_version": 1, "banks": {"nope": {}}}',
+            "/banks: unknown key 'nope'",
+        ),
+        (
+            '{"format": "forethought-assessment", "format_version": 1, "banks": {"profile": {"answers": {"PR-03": {"value": "later"}}}}}',
+            "/banks/profile/answers/PR-03/value: 'later' is not one of 'planning'",
+        ),
+        ("[1, 2]", "an assessment must be a JSON object"),
+    ],
+)
 def test_a_bad_assessment_gives_a_clear_message_and_status_1(tmp_path, content, words):
     path = tmp_path / "bad.json"
     path.write_text(content)
@@ -116,9 +133,15 @@ def test_the_installed_command_runs_in_a_real_process(fixture_file, tmp_path):
     command = shutil.which("forethought", path=str(__import__("pathlib").Path(sys.executable).parent))
     assert command, "the forethought console script is not installed next to this Python"
     out = tmp_path / "register.md"
-    done = subprocess.run([command, "register", str(fixture_file), "-o", str(out), "--banks", str(FIXTURE_BANK)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [command, "register", str(fixture_file), "-o", str(out), "--banks", str(FIXTURE_BANK)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert out.exists() and "## Risk register" in out.read_text()
-    done = subprocess.run([command, "validate", str(tmp_path / "nowhere.json")], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [command, "validate", str(tmp_path / "nowhere.json")], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 1 and "file not found" in done.stdout

@@ -7,7 +7,6 @@ import json
 import re
 
 from click.testing import CliRunner
-
 from forethought import banks, register
 from forethought.cli import cli
 
@@ -39,7 +38,9 @@ def test_the_architecture_map_names_every_module():
     missing = [m for m in modules if f"`{m}`" not in text]
     assert not missing, f"docs/architecture.md does not mention {missing}"
     for name in re.findall(r"`([a-z_/]+\.py)`", text):
-        assert (package / name).exists() or (ROOT / name).exists(), f"docs/architecture.md names {name}, which does not exist"
+        assert (package / name).exists() or (ROOT / name).exists(), (
+            f"docs/architecture.md names {name}, which does not exist"
+        )
 
 
 def test_the_guide_documents_every_key_of_the_bank_format():
@@ -47,11 +48,31 @@ def test_the_guide_documents_every_key_of_the_bank_format():
     schema = json.loads((ROOT / "schemas" / "question-bank.schema.json").read_text())
     defs = schema["$defs"]
     keys = set(schema["properties"]) - {"$schema"}
-    for name in ("question", "choice_question", "text_question", "list_question", "number_question",
-                 "source", "section", "risk", "factor", "driver", "red_flag", "mitigation", "option"):
+    for name in (
+        "question",
+        "choice_question",
+        "text_question",
+        "list_question",
+        "number_question",
+        "source",
+        "section",
+        "risk",
+        "factor",
+        "driver",
+        "red_flag",
+        "mitigation",
+        "option",
+    ):
         keys |= set(defs[name]["properties"])
-    for name in ("condition_in", "condition_answered", "condition_at_least", "condition_at_most",
-                 "condition_all", "condition_any", "condition_not"):
+    for name in (
+        "condition_in",
+        "condition_answered",
+        "condition_at_least",
+        "condition_at_most",
+        "condition_all",
+        "condition_any",
+        "condition_not",
+    ):
         keys |= set(defs[name]["properties"])
     missing = sorted(k for k in keys if f"`{k}`" not in guide and f'"{k}"' not in guide)
     assert not missing, f"docs/writing-a-bank.md does not mention {missing}"

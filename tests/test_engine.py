@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from forethought import engine
 from forethought.engine import add_months
 
@@ -16,8 +15,17 @@ def mitigation(risk_result, mid):
     return next(m for m in risk_result.mitigations if m.id == mid)
 
 
-BEST = {"FX-01": "low", "FX-02": ["none"], "FX-03": 7, "FX-04": "no", "FX-06": "yes_contract",
-        "FX-07": "Audit committee", "FX-08": "2026-10-01", "FX-09": ["Contract schedule 4"], "PR-11": "under_1k"}
+BEST = {
+    "FX-01": "low",
+    "FX-02": ["none"],
+    "FX-03": 7,
+    "FX-04": "no",
+    "FX-06": "yes_contract",
+    "FX-07": "Audit committee",
+    "FX-08": "2026-10-01",
+    "FX-09": ["Contract schedule 4"],
+    "PR-11": "under_1k",
+}
 
 
 def test_best_answers_give_the_lowest_scores(new_doc, fixture_library):
@@ -32,7 +40,10 @@ def test_best_answers_give_the_lowest_scores(new_doc, fixture_library):
     evidenced = new_doc(BEST)
     evidenced["banks"]["fixture"]["answers"]["FX-07"]["evidence"] = "Audit committee terms of reference"
     r1 = risk(engine.score(evidenced, fixture_library), "FX-R01")
-    assert (r1.residual.likelihood, r1.residual.impact) == (1, 1)  # with evidence M02 lowers impact; neither goes below 1
+    assert (r1.residual.likelihood, r1.residual.impact) == (
+        1,
+        1,
+    )  # with evidence M02 lowers impact; neither goes below 1
     assert mitigation(r1, "FX-M02").evidenced and not mitigation(r1, "FX-M01").evidenced
     r2 = risk(result, "FX-R02")
     assert (r2.inherent.likelihood, r2.inherent.impact) == (1, 3)
@@ -96,8 +107,9 @@ def test_a_red_flag_forces_the_top_rating_until_cleared(new_doc, fixture_library
     assert not r.target.forced_by_red_flag
     flag = r.red_flags[0]
     assert (flag.id, flag.assumed, flag.cleared_in_residual, flag.cleared_in_target) == ("FX-F01", False, False, True)
-    declined = new_doc({**BEST, "FX-04": "yes", "FX-05": "no"},
-                       mitigations={"FX-M03": {"status": "declined", "note": "Not our call"}})
+    declined = new_doc(
+        {**BEST, "FX-04": "yes", "FX-05": "no"}, mitigations={"FX-M03": {"status": "declined", "note": "Not our call"}}
+    )
     assert risk(engine.score(declined, fixture_library), "FX-R02").target.rating == "critical"
 
 
@@ -120,8 +132,10 @@ def test_mitigations_in_place_from_answers_lower_the_residual(new_doc, fixture_l
     r = risk(engine.score(new_doc(answers), fixture_library), "FX-R01")
     assert (r.residual.likelihood, r.residual.impact) == (4, 5)  # only claimed: at most one level off
     assert mitigation(r, "FX-M01").in_place_by == "answers"
-    assert r.capped == ["Residual: mitigations would lower likelihood by 2; without evidence the method allows 1 "
-                        "for those only claimed, and at most 3 in all."]
+    assert r.capped == [
+        "Residual: mitigations would lower likelihood by 2; without evidence the method allows 1 "
+        "for those only claimed, and at most 3 in all."
+    ]
     doc = new_doc(answers)
     doc["banks"]["fixture"]["answers"]["FX-06"]["evidence"] = "Contract schedule 4, clause 2"
     r = risk(engine.score(doc, fixture_library), "FX-R01")
@@ -150,7 +164,12 @@ def test_a_bank_that_does_not_apply_is_skipped_with_its_reason(new_doc, fixture_
     doc = new_doc(BEST)
     doc["banks"]["profile"]["answers"]["PR-16"] = {"value": "no"}
     bank = engine.score(doc, fixture_library).bank("fixture")
-    assert (bank.applies, bank.status, bank.skip_reason, bank.risks) == (False, "not_applicable", "No supplier handles data.", [])
+    assert (bank.applies, bank.status, bank.skip_reason, bank.risks) == (
+        False,
+        "not_applicable",
+        "No supplier handles data.",
+        [],
+    )
 
 
 def test_a_bank_whose_screening_is_unanswered_applies(new_doc, fixture_library):
@@ -175,7 +194,9 @@ def test_the_form_asks_a_bank_only_once_the_profile_settles_that_it_applies(new_
     bank = result.bank("fixture")
     # Scored as if it applied, on the answers given; it does not hold up the assessment.
     assert bank.applies and bank.status == "cannot_start" and bank.risks
-    assert [(q.id, q.answer) for q in bank.settle_first] == [("PR-16", "not answered" if screening is None else "Don't know")]
+    assert [(q.id, q.answer) for q in bank.settle_first] == [
+        ("PR-16", "not answered" if screening is None else "Don't know")
+    ]
     assert result.status == result.bank("profile").status
     answers["PR-16"] = {"value": "yes"}
     form = engine.visibility(doc, fixture_library, for_form=True)
@@ -190,8 +211,9 @@ def test_bidder_questions_come_from_dont_know_about_the_supplier(new_doc, fixtur
 
 
 def test_review_dates_follow_the_cadence_unless_the_team_sets_one(new_doc, fixture_library):
-    result = engine.score(new_doc(BEST, risks={"FX-R02": {"review_date": "2027-05-01", "owner": "Head of IT"}}),
-                          fixture_library)
+    result = engine.score(
+        new_doc(BEST, risks={"FX-R02": {"review_date": "2027-05-01", "owner": "Head of IT"}}), fixture_library
+    )
     assert risk(result, "FX-R01").review_date == "2027-11-21"  # Low: every 12 months
     assert (risk(result, "FX-R02").review_date, risk(result, "FX-R02").owner) == ("2027-05-01", "Head of IT")
 
@@ -207,19 +229,28 @@ def test_overall_summary(new_doc, fixture_library):
 def test_version_mismatch_is_noted(new_doc, fixture_library):
     doc = new_doc(BEST)
     doc["banks"]["fixture"]["version"] = "0.9.0"
-    assert engine.score(doc, fixture_library).notes == ["Fixture bank: answered against version 0.9.0, scored with version 1.0.0."]
+    assert engine.score(doc, fixture_library).notes == [
+        "Fixture bank: answered against version 0.9.0, scored with version 1.0.0."
+    ]
 
 
-@pytest.mark.parametrize("day, months, expected", [
-    ("2026-01-31", 1, "2026-02-28"), ("2026-11-21", 3, "2027-02-21"), ("2024-02-29", 12, "2025-02-28"),
-])
+@pytest.mark.parametrize(
+    "day, months, expected",
+    [
+        ("2026-01-31", 1, "2026-02-28"),
+        ("2026-11-21", 3, "2027-02-21"),
+        ("2024-02-29", 12, "2025-02-28"),
+    ],
+)
 def test_add_months(day, months, expected):
     import datetime as dt
+
     assert add_months(dt.date.fromisoformat(day), months).isoformat() == expected
 
 
 def test_the_result_is_plain_json(new_doc, fixture_library):
     import json
+
     data = engine.score(new_doc(BEST), fixture_library).to_dict()
     assert json.loads(json.dumps(data)) == data
 
@@ -236,8 +267,10 @@ def test_a_mitigation_that_may_apply_is_listed_but_lowers_nothing(new_doc, fixtu
     r = risk(engine.score(new_doc({**BEST, "FX-04": "dont_know"}), fixture_library), "FX-R02")
     m = mitigation(r, "FX-M03")
     assert m.status == "recommended" and not m.counts_in_target and m.assumed
-    assert m.why.startswith("Needed only if FX-04 (Covert) is \u201cYes\u201d: counted on what you have told us, "
-                            "but not if the unknowns go badly, until FX-04 is answered.")
+    assert m.why.startswith(
+        "Needed only if FX-04 (Covert) is \u201cYes\u201d: counted on what you have told us, "
+        "but not if the unknowns go badly, until FX-04 is answered."
+    )
     # If the unknowns go badly the red flag it would clear stays in the target; on what the team
     # has told us the flag is open, not raised, and the mitigation would count.
     assert r.target.forced_by_red_flag
@@ -247,7 +280,9 @@ def test_a_mitigation_that_may_apply_is_listed_but_lowers_nothing(new_doc, fixtu
 def test_a_risk_that_does_not_apply_is_named_with_the_answers_that_rule_it_out(new_doc, fixture_library):
     bank = engine.score(new_doc({**BEST, "FX-02": ["location"]}), fixture_library).bank("fixture")
     assert [r.id for r in bank.risks] == ["FX-R01", "FX-R02"]
-    assert bank.risks_not_applying == [{"id": "FX-R03", "title": "Health data exposed", "because": "FX-02 Data used: Location"}]
+    assert bank.risks_not_applying == [
+        {"id": "FX-R03", "title": "Health data exposed", "because": "FX-02 Data used: Location"}
+    ]
     bank = engine.score(new_doc({**BEST, "FX-02": ["health"]}), fixture_library).bank("fixture")
     assert [r.id for r in bank.risks] == ["FX-R01", "FX-R02", "FX-R03"]
 

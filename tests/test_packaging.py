@@ -16,8 +16,12 @@ from .conftest import ROOT
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("wheel")
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return next(out.glob("forethought-*.whl"))
 
@@ -47,11 +51,21 @@ def test_the_wheel_works_outside_the_repository(wheel, tmp_path):
         "print(forethought.__file__); print(r.questionnaires_dir()); lib = b.load_library();"
         "print(len(lib.banks))"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=elsewhere, capture_output=True, text=True, timeout=120,
-                          env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(str(unpacked)) and lines[1].startswith(str(unpacked)) and lines[2] == str(len(list((ROOT / "questionnaires").glob("*.json"))) - 1)
+    assert (
+        lines[0].startswith(str(unpacked))
+        and lines[1].startswith(str(unpacked))
+        and lines[2] == str(len(list((ROOT / "questionnaires").glob("*.json"))) - 1)
+    )
 
 
 def test_the_wheel_installs_beside_a_distribution_named_app(wheel, tmp_path):
@@ -62,24 +76,57 @@ def test_the_wheel_installs_beside_a_distribution_named_app(wheel, tmp_path):
     (other / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["hatchling>=1.21"]\nbuild-backend = "hatchling.build"\n'
         '[project]\nname = "someone-elses-app"\nversion = "1.0"\n'
-        '[tool.hatch.build.targets.wheel]\npackages = ["app"]\n')
+        '[tool.hatch.build.targets.wheel]\npackages = ["app"]\n'
+    )
     wheels = tmp_path / "wheels"
-    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(other)],
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(other)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     site = tmp_path / "site-packages"
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q", "--target", str(site),
-                           str(wheel), *map(str, wheels.glob("*.whl"))], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+            *map(str, wheels.glob("*.whl")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     assert (site / "app" / "__init__.py").read_text() == 'WHO = "someone else"\n'
     project = tmp_path / "project"
     project.mkdir()
     (project / "app.py").write_text("raise SystemExit('the user app.py was imported')\n")
     script = "import app, forethought.banks as b; print(app.WHO); print(len(b.load_library().banks))"
-    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.remove(''); " + script], cwd=project,
-                          capture_output=True, text=True, timeout=120, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.remove(''); " + script],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "someone else"
-    done = subprocess.run([sys.executable, "-c", "import forethought.cli"], cwd=project, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", "import forethought.cli"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 0, done.stderr

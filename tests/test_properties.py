@@ -13,11 +13,10 @@ import copy
 import datetime as dt
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from forethought import assessment, banks, engine
 from forethought.conditions import DONT_KNOW
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import FIXTURE_BANK
 
@@ -40,7 +39,11 @@ def real_values(question) -> st.SearchStrategy:
     if t == "text":
         return st.text(min_size=1, max_size=40)
     if t == "list":
-        item = st.from_regex(question.item_pattern, fullmatch=True) if question.item_pattern else st.text(min_size=1, max_size=30)
+        item = (
+            st.from_regex(question.item_pattern, fullmatch=True)
+            if question.item_pattern
+            else st.text(min_size=1, max_size=30)
+        )
         item = item.filter(lambda s: 1 <= len(s) <= 500)
         return st.lists(item, min_size=1, max_size=min(question.max_items or 5, 5))
     if t == "number":
@@ -60,14 +63,19 @@ def any_values(question) -> st.SearchStrategy:
     if question.type == "number":
         return st.one_of(real_values(question), st.just(DONT_KNOW))
     if question.type == "multiple_choice":
-        return st.one_of(real_values(question), real_values(question).map(lambda v: v + [DONT_KNOW]), st.just([DONT_KNOW]))
+        return st.one_of(
+            real_values(question), real_values(question).map(lambda v: v + [DONT_KNOW]), st.just([DONT_KNOW])
+        )
     return st.one_of(real_values(question), st.just(DONT_KNOW))
 
 
-mitigation_records = st.fixed_dictionaries({}, optional={
-    "status": st.sampled_from(["recommended", "planned", "in_place"]),
-    "owner": st.text(min_size=1, max_size=20),
-})
+mitigation_records = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.sampled_from(["recommended", "planned", "in_place"]),
+        "owner": st.text(min_size=1, max_size=20),
+    },
+)
 
 
 @st.composite
@@ -134,8 +142,11 @@ def test_random_documents_never_crash_and_stay_in_range(doc):
 def floor_ranks(result) -> dict:
     """Each risk's rating rank on what the team has told us; -1 where it may not arise."""
     rank = LIBRARY.method.rank
-    return {(r.id, stage): (rank(r.established(stage).rating) if r.established_applies else -1)
-            for r in result.risks for stage in STAGES}
+    return {
+        (r.id, stage): (rank(r.established(stage).rating) if r.established_applies else -1)
+        for r in result.risks
+        for stage in STAGES
+    }
 
 
 def ceiling_ranks(result) -> dict:
@@ -175,7 +186,13 @@ def test_answering_dont_know_moves_each_rating_only_within_the_two_readings(doc,
     for key in new_high:
         # Both new readings lie inside the old range: the floor never drops, the ceiling never rises.
         assert key in high, key
-        assert low[key] <= new_low[key] <= new_high[key] <= high[key], (key, low[key], new_low[key], new_high[key], high[key])
+        assert low[key] <= new_low[key] <= new_high[key] <= high[key], (
+            key,
+            low[key],
+            new_low[key],
+            new_high[key],
+            high[key],
+        )
 
 
 @SETTINGS
@@ -200,8 +217,10 @@ def test_marking_a_mitigation_in_place_never_raises_a_residual_score(doc, chosen
     marked = copy.deepcopy(doc)
     marked["banks"][bank_id].setdefault("mitigations", {})[mid] = {"status": "in_place"}
     after = engine.score(marked, LIBRARY)
-    no_higher({k: v for k, v in scores(after).items() if k[1] == "residual"},
-              {k: v for k, v in scores(before).items() if k[1] == "residual"})
+    no_higher(
+        {k: v for k, v in scores(after).items() if k[1] == "residual"},
+        {k: v for k, v in scores(before).items() if k[1] == "residual"},
+    )
 
 
 @SETTINGS
@@ -224,13 +243,23 @@ def test_a_real_answer_never_scores_above_no_answer(doc, data):
 
 
 def test_the_strategies_cover_every_question_type():
-    assert {q.type for q in QUESTIONS} == {"single_choice", "multiple_choice", "yes_no", "text", "list", "number", "date"}
+    assert {q.type for q in QUESTIONS} == {
+        "single_choice",
+        "multiple_choice",
+        "yes_no",
+        "text",
+        "list",
+        "number",
+        "date",
+    }
     assert MITIGATIONS and WITH_DONT_KNOW
 
 
-@pytest.mark.parametrize("question", [q for q in QUESTIONS if q.dont_know and q.type == "multiple_choice"][:3], ids=lambda q: q.id)
+@pytest.mark.parametrize(
+    "question", [q for q in QUESTIONS if q.dont_know and q.type == "multiple_choice"][:3], ids=lambda q: q.id
+)
 def test_dont_know_with_real_choices_is_never_below_the_real_choices_alone(question):
-    """"A, and maybe more" must score at least as high as "A"."""
+    """ "A, and maybe more" must score at least as high as "A"."""
     doc = assessment.new_document(LIBRARY, "2026-11-21")
     real = [v for v in question.values if v != DONT_KNOW][:1]
     alone = copy.deepcopy(doc)

@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-
 from forethought import assessment, banks, engine, publish, resources, verify
 from forethought.cli import cli
 
@@ -32,9 +31,16 @@ def doc(library):
 
 @pytest.fixture
 def published(doc, library):
-    return publish.publish(doc, library, sign_off=SIGN_OFF, series="test-series", version=1,
-                           published_at="2026-12-01T09:00:00+00:00", previous_content_hash=None,
-                           redactions=[{"pointer": "/banks/surveillance/answers/SV-18/note", "reason": "Names a private address"}])
+    return publish.publish(
+        doc,
+        library,
+        sign_off=SIGN_OFF,
+        series="test-series",
+        version=1,
+        published_at="2026-12-01T09:00:00+00:00",
+        previous_content_hash=None,
+        redactions=[{"pointer": "/banks/surveillance/answers/SV-18/note", "reason": "Names a private address"}],
+    )
 
 
 def test_a_published_assessment_verifies(published):
@@ -59,8 +65,11 @@ def test_it_still_verifies_after_the_bundled_banks_change(published, doc, librar
         # The change matters: scored with the new banks, the same answers give other numbers...
         rescored = engine.score(doc, new_library)
         original = engine.score(doc, library)
-        assert rescored.risks[0].inherent.score != original.risks[0].inherent.score or \
-            rescored.bank("surveillance").risks[0].inherent.likelihood != original.bank("surveillance").risks[0].inherent.likelihood
+        assert (
+            rescored.risks[0].inherent.score != original.risks[0].inherent.score
+            or rescored.bank("surveillance").risks[0].inherent.likelihood
+            != original.bank("surveillance").risks[0].inherent.likelihood
+        )
         # ...yet the old publication verifies, because it carries its own definitions.
         assert verify.verify(published).ok
         path = tmp_path / "old.json"
@@ -76,7 +85,10 @@ def test_an_edited_answer_fails_naming_the_answer_and_the_scores_it_moves(publis
     tampered["assessment"]["banks"]["surveillance"]["answers"]["SV-03"]["value"] = ["service_premises"]
     report = verify.verify(tampered)
     assert not report.ok and not report.hash_ok
-    assert "The answer to SV-03 (/assessment/banks/surveillance/answers/SV-03) does not match its recorded digest" in report.problems
+    assert (
+        "The answer to SV-03 (/assessment/banks/surveillance/answers/SV-03) does not match its recorded digest"
+        in report.problems
+    )
     assert any(line.startswith("SV-R01 ") and "stored" in line and "recomputed" in line for line in report.problems)
     path = tmp_path / "tampered.json"
     path.write_text(json.dumps(tampered))
@@ -93,7 +105,10 @@ def test_an_edited_score_fails_naming_the_risk_the_stage_and_both_numbers(publis
     report = verify.verify(tampered)
     assert not report.ok
     assert f"SV-R01 residual score: stored 1, recomputed {stored}" in report.problems
-    assert "The stored result for risk SV-R01 (/result/banks/surveillance/risks/SV-R01) does not match its recorded digest" in report.problems
+    assert (
+        "The stored result for risk SV-R01 (/result/banks/surveillance/risks/SV-R01) does not match its recorded digest"
+        in report.problems
+    )
 
 
 def test_a_consistent_forgery_still_fails_on_the_content_hash(published):
@@ -119,8 +134,13 @@ def test_a_withheld_field_says_so_wherever_it_appears(published, doc):
     original = doc["banks"]["surveillance"]["answers"]["SV-18"]["note"]
     text = json.dumps(published)
     assert original not in text
-    assert published["assessment"]["banks"]["surveillance"]["answers"]["SV-18"]["note"] == "[withheld: Names a private address]"
-    assert published["redactions"] == [{"pointer": "/banks/surveillance/answers/SV-18/note", "reason": "Names a private address"}]
+    assert (
+        published["assessment"]["banks"]["surveillance"]["answers"]["SV-18"]["note"]
+        == "[withheld: Names a private address]"
+    )
+    assert published["redactions"] == [
+        {"pointer": "/banks/surveillance/answers/SV-18/note", "reason": "Names a private address"}
+    ]
     findings = [f for f in verify.verify(published).findings if f.kind == "withheld"]
     assert [f.where for f in findings] == ["/banks/surveillance/answers/SV-18/note"]
 
@@ -137,13 +157,25 @@ def test_the_cli_publishes_a_chain_of_versions(tmp_path):
     # A tampered earlier version cannot be continued.
     one["result"]["overall"]["rating"] = "low"
     first.write_text(json.dumps(one))
-    refused = invoke("publish", EXAMPLES / "cctv-upgrade.json", "-o", tmp_path / "v3.json", "--previous", first, *common)
+    refused = invoke(
+        "publish", EXAMPLES / "cctv-upgrade.json", "-o", tmp_path / "v3.json", "--previous", first, *common
+    )
     assert refused.exit_code == 1 and "does not verify" in refused.output
 
 
 def test_the_cli_refuses_an_incomplete_assessment(tmp_path):
-    result = invoke("publish", EXAMPLES / "draft-chatbot.json", "-o", tmp_path / "x.json", "--name", "A", "--role", "B",
-                    "--decision", "proceed")
+    result = invoke(
+        "publish",
+        EXAMPLES / "draft-chatbot.json",
+        "-o",
+        tmp_path / "x.json",
+        "--name",
+        "A",
+        "--role",
+        "B",
+        "--decision",
+        "proceed",
+    )
     assert result.exit_code == 1 and "is not complete" in result.output
     assert not (tmp_path / "x.json").exists()
 

@@ -9,10 +9,9 @@ import re
 
 import markdown as python_markdown
 import pytest
-from markdown_it import MarkdownIt
-
 from forethought import assessment, engine, register
 from forethought.escape import cell, csv_cell, filename, md
+from markdown_it import MarkdownIt
 
 PAYLOAD = (
     "<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "
@@ -93,10 +92,16 @@ def injected_document(library) -> dict:
     for bank in library.banks:
         doc["banks"][bank.id]["mitigations"] = {
             m.id: {"status": status, "owner": PAYLOAD[:200], "evidence": PAYLOAD, "note": PAYLOAD}
-            for m, status in zip(bank.mitigations, ["in_place", "declined", "planned"] * 100)}
+            for m, status in zip(bank.mitigations, ["in_place", "declined", "planned"] * 100)
+        }
         doc["banks"][bank.id]["risks"] = {r.id: {"owner": PAYLOAD[:200], "note": PAYLOAD} for r in bank.risks}
-    doc["sign_off"] = {"name": PAYLOAD[:200], "role": PAYLOAD[:200], "date": "2026-11-30",
-                       "decision": "proceed_with_conditions", "note": PAYLOAD}
+    doc["sign_off"] = {
+        "name": PAYLOAD[:200],
+        "role": PAYLOAD[:200],
+        "date": "2026-11-30",
+        "decision": "proceed_with_conditions",
+        "note": PAYLOAD,
+    }
     checked, problems = assessment.check(doc, library)
     assert not problems, problems
     return checked
@@ -130,15 +135,36 @@ def test_injected_text_comes_out_inert(any_library, renderer):
         html = python_markdown.markdown(text, extensions=["tables"])
     # Only the tags the template writes, and none of the payload's own.
     tags = set(re.findall(r"<([a-zA-Z][a-zA-Z0-9]*)", html))
-    assert tags <= {"h1", "h2", "h3", "h4", "p", "table", "thead", "tbody", "tr", "th", "td", "strong", "em",
-                    "br", "ul", "ol", "li", "a", "code"}, tags
+    assert tags <= {
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "p",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "strong",
+        "em",
+        "br",
+        "ul",
+        "ol",
+        "li",
+        "a",
+        "code",
+    }, tags
     for element in ("em", "code", "strong", "del", "s", "li", "h1", "h2", "h3", "h4"):
         for inner in re.findall(rf"<{element}>(.*?)</{element}>", html, re.S):
             for word in ("em", "code", "gone", "item", "Heading", "quote", "split"):
                 assert inner.strip() != word, (element, inner)
     assert "\u202e" not in html
     hrefs = set(re.findall(r'href="([^"]*)"', html))
-    assert hrefs <= allowed_links(any_library) | {"#unanswered-questions", "#answer-these-next"}, hrefs - allowed_links(any_library)
+    assert hrefs <= allowed_links(any_library) | {"#unanswered-questions", "#answer-these-next"}, hrefs - allowed_links(
+        any_library
+    )
     # The payload's words survive as text.
     assert "alert(1)" in html and "evil.example" in html and "split" in html
     # Headings come only from the template.
@@ -147,13 +173,27 @@ def test_injected_text_comes_out_inert(any_library, renderer):
 
 
 def test_the_register_has_every_part(new_doc, fixture_library):
-    doc = new_doc({"FX-01": "high", "FX-04": "yes", "FX-05": "no", "FX-06": "dont_know"},
-                  risks={"FX-R01": {"owner": "Head of Digital", "review_date": "2027-01-15"}})
+    doc = new_doc(
+        {"FX-01": "high", "FX-04": "yes", "FX-05": "no", "FX-06": "dont_know"},
+        risks={"FX-R01": {"owner": "Head of Digital", "review_date": "2027-01-15"}},
+    )
     text = render(doc, fixture_library)
-    for heading in ("# Risk register:", "## Summary", "### Red flags", "## Heat map", "## Risk register",
-                    "## Action plan", "### Write into the specification or contract", "### Our own governance",
-                    "## Questions to put to bidders", "## Unanswered questions", "## Method",
-                    "### How each score was worked out", "## Sources", "## Sign-off"):
+    for heading in (
+        "# Risk register:",
+        "## Summary",
+        "### Red flags",
+        "## Heat map",
+        "## Risk register",
+        "## Action plan",
+        "### Write into the specification or contract",
+        "### Our own governance",
+        "## Questions to put to bidders",
+        "## Unanswered questions",
+        "## Method",
+        "### How each score was worked out",
+        "## Sources",
+        "## Sign-off",
+    ):
         assert f"\n{heading}" in "\n" + text, heading
     header = "| ID | Risk | Inherent | Mitigations in place | Recommended mitigations | Residual | Target | Owner | Review date |"
     assert header in text
@@ -173,7 +213,10 @@ def test_the_method_lets_a_reader_recompute_each_score(new_doc, fixture_library)
     section = text.split("#### FX-R01 Misuse of data")[1].split("####")[0]
     assert "**Likelihood 3** = 1 (Starting level); +1 FX-01 Intrusiveness: Medium" in section
     assert "+1 FX-03 Retention: 40 days" in section
-    assert "**Impact 5** = 2 (Starting level); +2 FX-02 Data used: Health; +1 PR-11 People affected: 100,000 to 1 million" in section
+    assert (
+        "**Impact 5** = 2 (Starting level); +2 FX-02 Data used: Health; +1 PR-11 People affected: 100,000 to 1 million"
+        in section
+    )
     assert "**Inherent**: 3 × 5 = 15, Critical." in section
     assert "FX-M01, in place: lowers likelihood by 2." in section
     assert "**Residual**: 1 × 5 = 5, Medium." in section
@@ -188,7 +231,7 @@ def test_a_skipped_bank_is_named_with_its_reason(new_doc, fixture_library):
 
 
 def test_csv_register_guards_against_formulas(new_doc, fixture_library):
-    doc = new_doc(risks={"FX-R01": {"owner": "=HYPERLINK(\"http://evil\",\"x\")", "note": "+1 then -2 @sum"}})
+    doc = new_doc(risks={"FX-R01": {"owner": '=HYPERLINK("http://evil","x")', "note": "+1 then -2 @sum"}})
     text = register.csv_text(engine.score(doc, fixture_library))
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [r["risk_id"] for r in rows] == ["FX-R01", "FX-R02", "FX-R03"]
@@ -205,18 +248,33 @@ def test_json_export_carries_the_document_and_result(new_doc, fixture_library):
     assert {b["id"] for b in data["banks"]} == {"profile", "fixture"}
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+44 20", "'+44 20"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\t=1", "'\t=1"), (" =1", "' =1"), ("plain", "plain"), (None, ""), (3, "3"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 20", "'+44 20"),
+        ("-5", "'-5"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        (" =1", "' =1"),
+        ("plain", "plain"),
+        (None, ""),
+        (3, "3"),
+    ],
+)
 def test_csv_cells(value, expected):
     assert csv_cell(value) == expected
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a | b", "a \\| b"), ("line one\nline two", "line one<br>line two"), ("", " "),
-    ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a | b", "a \\| b"),
+        ("line one\nline two", "line one<br>line two"),
+        ("", " "),
+        ("<b>x</b>", "&lt;b&gt;x&lt;/b&gt;"),
+    ],
+)
 def test_table_cells(text, expected):
     assert cell(text) == expected
 
@@ -226,9 +284,15 @@ def test_ordinary_text_stays_readable(text):
     assert md(text) == text
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Town Centre CCTV", "town-centre-cctv"), ("../../etc/passwd", "etc-passwd"), ("Café: plan", "cafe-plan"),
-    ("", "assessment"), ("<>", "assessment"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Town Centre CCTV", "town-centre-cctv"),
+        ("../../etc/passwd", "etc-passwd"),
+        ("Café: plan", "cafe-plan"),
+        ("", "assessment"),
+        ("<>", "assessment"),
+    ],
+)
 def test_file_names(text, expected):
     assert filename(text) == expected

@@ -8,7 +8,6 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from forethought import verify
 from forethought.cli import cli
 from forethought.problems import ProblemsFound
@@ -107,9 +106,21 @@ def test_the_site_from_the_app_database(tmp_path):
     store = Store(tmp_path / "app.db")
     doc = assessment.load(ROOT / "examples" / "low-risk-room-booking.json", library)
     aid = store.create(doc, journey.summary(doc, engine.score(doc, library), library), "Test", "Imported")
-    store.publish(aid, lambda s, v, p, at: publish.publish(
-        doc, library, sign_off={"name": "A", "role": "B", "date": "2026-11-30", "decision": "proceed"}, redactions=[],
-        series=s, version=v, published_at=at, previous_content_hash=p), published.summary, "Test")
+    store.publish(
+        aid,
+        lambda s, v, p, at: publish.publish(
+            doc,
+            library,
+            sign_off={"name": "A", "role": "B", "date": "2026-11-30", "decision": "proceed"},
+            redactions=[],
+            series=s,
+            version=v,
+            published_at=at,
+            previous_content_hash=p,
+        ),
+        published.summary,
+        "Test",
+    )
     out = tmp_path / "site"
     result = CliRunner().invoke(cli, ["site", str(out), "--db", str(tmp_path / "app.db")])
     assert result.exit_code == 0, result.output

@@ -7,7 +7,6 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from forethought.cli import cli
 
 from .conftest import FIXTURE_BANK, ROOT
@@ -44,6 +43,7 @@ def set_in(path, value):
         for key in path[:-1]:
             target = target[key]
         target[path[-1]] = value
+
     return change
 
 
@@ -57,10 +57,14 @@ CASES = {
         [("/sections/1/questions/3/id", "duplicate question id 'FX-07'")],
     ),
     "conditions in a cycle": (
-        lambda d: (question(d, "FX-01").update(show_when={"question": "FX-02", "in": ["location"]}),
-                   question(d, "FX-02").update(show_when={"question": "FX-01", "in": ["high"]})),
-        [("/sections/0/questions/0/show_when/question", "depends on 'FX-02', which comes later"),
-         ("/sections/0/questions/0/show_when", "conditions form a cycle: FX-01 → FX-02 → FX-01")],
+        lambda d: (
+            question(d, "FX-01").update(show_when={"question": "FX-02", "in": ["location"]}),
+            question(d, "FX-02").update(show_when={"question": "FX-01", "in": ["high"]}),
+        ),
+        [
+            ("/sections/0/questions/0/show_when/question", "depends on 'FX-02', which comes later"),
+            ("/sections/0/questions/0/show_when", "conditions form a cycle: FX-01 → FX-02 → FX-01"),
+        ],
     ),
     "question cites a source the bank does not list": (
         lambda d: question(d, "FX-03").update(sources=["nope"]),
@@ -80,14 +84,27 @@ CASES = {
     ),
     "condition on a later question": (
         lambda d: question(d, "FX-04").update(show_when={"question": "FX-06", "in": ["partly"]}),
-        [("/sections/0/questions/3/show_when/question", "depends on 'FX-06', which comes later: a question can only depend on earlier answers")],
+        [
+            (
+                "/sections/0/questions/3/show_when/question",
+                "depends on 'FX-06', which comes later: a question can only depend on earlier answers",
+            )
+        ],
     ),
     "points on a text question": (
         set_in(["risks", 0, "likelihood", "drivers", 0, "question"], "FX-07"),
-        [("/risks/0/likelihood/drivers/0/points", "points need a choice or yes/no question, but FX-07 is a text question")],
+        [
+            (
+                "/risks/0/likelihood/drivers/0/points",
+                "points need a choice or yes/no question, but FX-07 is a text question",
+            )
+        ],
     ),
     "number bands that go down": (
-        set_in(["risks", 0, "likelihood", "drivers", 1, "bands"], [{"at_least": 365, "points": 2}, {"at_least": 31, "points": 1}]),
+        set_in(
+            ["risks", 0, "likelihood", "drivers", 1, "bands"],
+            [{"at_least": 365, "points": 2}, {"at_least": 31, "points": 1}],
+        ),
         [("/risks/0/likelihood/drivers/1/bands", "bands must go up")],
     ),
     "mitigation lowers a risk that does not exist": (
@@ -99,17 +116,30 @@ CASES = {
         [("/risks/3", "risk FX-R09 has no mitigation")],
     ),
     "risk no answer can reach": (
-        lambda d: (extra_risk(d, likelihood={"base": 1, "drivers": []}, impact={"base": 1, "drivers": []}),
-                   mitigation(d, "FX-M01")["lowers"].append({"risk": "FX-R09", "likelihood": 1})),
+        lambda d: (
+            extra_risk(d, likelihood={"base": 1, "drivers": []}, impact={"base": 1, "drivers": []}),
+            mitigation(d, "FX-M01")["lowers"].append({"risk": "FX-R09", "likelihood": 1}),
+        ),
         [("/risks/3", "risk FX-R09 cannot be reached: no driver or red flag depends on any answer")],
     ),
     "risk driven only by a question that is always hidden": (
-        lambda d: (d["sections"][1]["questions"].append({
-                       "id": "FX-10", "type": "yes_no", "prompt": "Never asked?", "sources": ["src-a"],
-                       "show_when": {"all": [{"question": "FX-01", "in": ["low"]}, {"question": "FX-01", "in": ["high"]}]}}),
-                   extra_risk(d, likelihood={"base": 1, "drivers": [{"question": "FX-10", "points": {"yes": 1}}]},
-                              impact={"base": 1, "drivers": []}),
-                   mitigation(d, "FX-M01")["lowers"].append({"risk": "FX-R09", "likelihood": 1})),
+        lambda d: (
+            d["sections"][1]["questions"].append(
+                {
+                    "id": "FX-10",
+                    "type": "yes_no",
+                    "prompt": "Never asked?",
+                    "sources": ["src-a"],
+                    "show_when": {"all": [{"question": "FX-01", "in": ["low"]}, {"question": "FX-01", "in": ["high"]}]},
+                }
+            ),
+            extra_risk(
+                d,
+                likelihood={"base": 1, "drivers": [{"question": "FX-10", "points": {"yes": 1}}]},
+                impact={"base": 1, "drivers": []},
+            ),
+            mitigation(d, "FX-M01")["lowers"].append({"risk": "FX-R09", "likelihood": 1}),
+        ),
         [("/risks/3", "risk FX-R09 cannot be reached: every question it depends on is always hidden")],
     ),
     "red flag cleared by a mitigation that does not exist": (
@@ -126,7 +156,7 @@ CASES = {
     ),
     "points for don't know": (
         lambda d: risk(d, "FX-R01")["likelihood"]["drivers"][0]["points"].update(dont_know=3),
-        [("/risks/0/likelihood/drivers/0/points/dont_know", "\"don't know\" and \"not decided\" score both ways")],
+        [("/risks/0/likelihood/drivers/0/points/dont_know", '"don\'t know" and "not decided" score both ways')],
     ),
     "the same option twice": (
         lambda d: question(d, "FX-01")["options"].append({"value": "low", "label": "Low again"}),
@@ -138,7 +168,7 @@ CASES = {
     ),
     "unknown kind": (
         lambda d: d.update(kind="survey"),
-        [("/kind", "kind must be \"profile\" or \"risk\" for a question bank, or \"scoring\" for a scoring method")],
+        [("/kind", 'kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method')],
     ),
     "number test on a yes/no question": (
         lambda d: question(d, "FX-05").update(show_when={"question": "FX-04", "at_least": 3}),
@@ -154,7 +184,12 @@ CASES = {
     ),
     "reserved option value": (
         lambda d: question(d, "FX-06")["options"][2].update(value="no"),
-        [("/sections/1/questions/0/options/2/value", "'no' is not allowed here: dont_know, not_decided, yes and no are reserved")],
+        [
+            (
+                "/sections/1/questions/0/options/2/value",
+                "'no' is not allowed here: dont_know, not_decided, yes and no are reserved",
+            )
+        ],
     ),
 }
 
@@ -271,4 +306,6 @@ def test_a_directory_is_checked_file_by_file(fixture_data, tmp_path):
     (tmp_path / "two.json").write_text("[]")
     result = run_validate(tmp_path)
     assert result.exit_code == 1
-    assert result.stdout.strip().splitlines() == [f"{tmp_path / 'two.json'} (top level): kind must be \"profile\" or \"risk\" for a question bank, or \"scoring\" for a scoring method"]
+    assert result.stdout.strip().splitlines() == [
+        f'{tmp_path / "two.json"} (top level): kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method'
+    ]

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jsonschema
 
@@ -64,8 +65,7 @@ def new_document(library: Library, assessment_date: str | None = None) -> dict:
 
 
 def _date() -> dict:
-    return {"type": "string", "pattern": DATE_PATTERN, "format": "date",
-            "description": "a date written as YYYY-MM-DD"}
+    return {"type": "string", "pattern": DATE_PATTERN, "format": "date", "description": "a date written as YYYY-MM-DD"}
 
 
 def _text(limit: int) -> dict:
@@ -96,7 +96,9 @@ def value_schema(question: Question) -> dict:
             schema["minimum"] = question.minimum
         if question.maximum is not None:
             schema["maximum"] = question.maximum
-        unknowns = [v for v, offered in ((DONT_KNOW, question.dont_know), (NOT_DECIDED, question.not_decided)) if offered]
+        unknowns = [
+            v for v, offered in ((DONT_KNOW, question.dont_know), (NOT_DECIDED, question.not_decided)) if offered
+        ]
         if unknowns:
             return {"anyOf": [schema, {"enum": unknowns}]}
         return schema
@@ -110,21 +112,29 @@ def assessment_schema(library: Library) -> dict:
     defs: dict[str, Any] = {
         "date": _date(),
         "mitigation_record": {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "properties": {
-                "status": {"enum": list(MITIGATION_STATUSES),
-                           "description": "recommended (the default), planned, in_place or declined"},
-                "owner": _text(200), "due": {"$ref": "#/$defs/date"},
-                "evidence": _text(EVIDENCE_LIMIT), "note": _text(NOTE_LIMIT),
+                "status": {
+                    "enum": list(MITIGATION_STATUSES),
+                    "description": "recommended (the default), planned, in_place or declined",
+                },
+                "owner": _text(200),
+                "due": {"$ref": "#/$defs/date"},
+                "evidence": _text(EVIDENCE_LIMIT),
+                "note": _text(NOTE_LIMIT),
             },
             "if": {"properties": {"status": {"const": "declined"}}, "required": ["status"]},
             "then": {"required": ["note"], "description": "a declined mitigation needs a note saying why"},
         },
         "risk_record": {
-            "type": "object", "additionalProperties": False,
+            "type": "object",
+            "additionalProperties": False,
             "properties": {
-                "owner": _text(200), "review_date": {"$ref": "#/$defs/date"},
-                "treatment": {"enum": list(TREATMENTS)}, "note": _text(NOTE_LIMIT),
+                "owner": _text(200),
+                "review_date": {"$ref": "#/$defs/date"},
+                "treatment": {"enum": list(TREATMENTS)},
+                "note": _text(NOTE_LIMIT),
             },
         },
     }
@@ -132,7 +142,8 @@ def assessment_schema(library: Library) -> dict:
     for bank in library.all_banks:
         answers = {
             q.id: {
-                "type": "object", "additionalProperties": False,
+                "type": "object",
+                "additionalProperties": False,
                 "description": q.prompt,
                 "properties": {"value": value_schema(q), "evidence": _text(EVIDENCE_LIMIT), "note": _text(NOTE_LIMIT)},
             }
@@ -143,19 +154,30 @@ def assessment_schema(library: Library) -> dict:
             "answers": {"type": "object", "additionalProperties": False, "properties": answers},
         }
         if bank.kind == "risk":
-            props["mitigations"] = {"type": "object", "additionalProperties": False,
-                                    "properties": {m.id: {"$ref": "#/$defs/mitigation_record"} for m in bank.mitigations}}
-            props["risks"] = {"type": "object", "additionalProperties": False,
-                              "properties": {r.id: {"$ref": "#/$defs/risk_record"} for r in bank.risks}}
-        defs["bank_" + bank.id] = {"type": "object", "additionalProperties": False, "description": bank.title,
-                                   "properties": props}
+            props["mitigations"] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {m.id: {"$ref": "#/$defs/mitigation_record"} for m in bank.mitigations},
+            }
+            props["risks"] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {r.id: {"$ref": "#/$defs/risk_record"} for r in bank.risks},
+            }
+        defs["bank_" + bank.id] = {
+            "type": "object",
+            "additionalProperties": False,
+            "description": bank.title,
+            "properties": props,
+        }
         bank_props[bank.id] = {"$ref": f"#/$defs/bank_{bank.id}"}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:forethought:schema:assessment:{FORMAT_VERSION}",
         "title": "Forethought assessment",
         "description": "A project team's answers to the project profile and the question banks. Generated from the banks: "
-                       + ", ".join(f"{b.id} {b.version}" for b in library.all_banks) + ".",
+        + ", ".join(f"{b.id} {b.version}" for b in library.all_banks)
+        + ".",
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "format_version", "banks"],
@@ -163,14 +185,21 @@ def assessment_schema(library: Library) -> dict:
             "$schema": {"type": "string"},
             "format": {"const": FORMAT},
             "format_version": {"const": FORMAT_VERSION},
-            "assessment_date": {"$ref": "#/$defs/date", "description": "the date the assessment speaks for; review dates count from it"},
+            "assessment_date": {
+                "$ref": "#/$defs/date",
+                "description": "the date the assessment speaks for; review dates count from it",
+            },
             "banks": {"type": "object", "additionalProperties": False, "properties": bank_props},
             "sign_off": {
-                "type": "object", "additionalProperties": False,
+                "type": "object",
+                "additionalProperties": False,
                 "required": ["name", "role", "date", "decision"],
                 "properties": {
-                    "name": _text(200), "role": _text(200), "date": {"$ref": "#/$defs/date"},
-                    "decision": {"enum": list(DECISIONS)}, "note": _text(NOTE_LIMIT),
+                    "name": _text(200),
+                    "role": _text(200),
+                    "date": {"$ref": "#/$defs/date"},
+                    "decision": {"enum": list(DECISIONS)},
+                    "note": _text(NOTE_LIMIT),
                 },
             },
         },
@@ -189,12 +218,21 @@ def migrate(doc: dict, name: str = "assessment") -> dict:
     """Bring a document to the current format version, or raise ProblemsFound."""
     version = doc.get("format_version")
     if doc.get("format") != FORMAT:
-        raise ProblemsFound([Problem(name, pointer("format"), f"not a Forethought assessment: format must be {FORMAT!r}")])
+        raise ProblemsFound(
+            [Problem(name, pointer("format"), f"not a Forethought assessment: format must be {FORMAT!r}")]
+        )
     if not isinstance(version, int) or version < 1:
         raise ProblemsFound([Problem(name, pointer("format_version"), "format_version must be a whole number from 1")])
     if version > FORMAT_VERSION:
-        raise ProblemsFound([Problem(name, pointer("format_version"),
-                                     f"made by a newer Forethought (format {version}); this one reads up to format {FORMAT_VERSION}")])
+        raise ProblemsFound(
+            [
+                Problem(
+                    name,
+                    pointer("format_version"),
+                    f"made by a newer Forethought (format {version}); this one reads up to format {FORMAT_VERSION}",
+                )
+            ]
+        )
     doc = copy.deepcopy(doc)
     while doc["format_version"] < FORMAT_VERSION:
         doc = MIGRATIONS[doc["format_version"]](doc)

@@ -15,10 +15,11 @@ import difflib
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jsonschema
 
@@ -75,8 +76,11 @@ class Question:
             base = YES_NO
         else:
             base = tuple(o.value for o in self.options)
-        return (base + ((conditions.DONT_KNOW,) if self.dont_know else ())
-                + ((conditions.NOT_DECIDED,) if self.not_decided else ()))
+        return (
+            base
+            + ((conditions.DONT_KNOW,) if self.dont_know else ())
+            + ((conditions.NOT_DECIDED,) if self.not_decided else ())
+        )
 
     def label_of(self, value: Any) -> str:
         """The words a person chose, for any stored value."""
@@ -168,10 +172,14 @@ class Risk:
     statement: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "statement", (
-            f"Because {_lower_first(self.cause)}, there is a risk that "
-            f"{_lower_first(self.event)}, leading to {_lower_first(self.effect)}"
-        ))
+        object.__setattr__(
+            self,
+            "statement",
+            (
+                f"Because {_lower_first(self.cause)}, there is a risk that "
+                f"{_lower_first(self.event)}, leading to {_lower_first(self.effect)}"
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -277,9 +285,7 @@ def content_hash(data: dict) -> str:
 # --- Loading -----------------------------------------------------------------
 
 
-def load_library(
-    paths: Iterable[str | Path] | None = None, *, extra: Iterable[str | Path] = ()
-) -> Library:
+def load_library(paths: Iterable[str | Path] | None = None, *, extra: Iterable[str | Path] = ()) -> Library:
     """Load and check banks and a scoring method; raise ProblemsFound on any problem.
 
     With no paths, the bundled questionnaires and scoring method. `extra`
@@ -325,9 +331,7 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
 @lru_cache(maxsize=4)
 def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
     schema = inline_refs(json.loads(resources.schema_path(schema_name).read_text(encoding="utf-8")))
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def read_json(path: Path) -> tuple[Any, list[Problem]]:
@@ -412,8 +416,13 @@ def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Libra
             (problems.extend(found) if found else methods.append((name, data)))
             continue
         if kind not in ("profile", "risk"):
-            problems.append(Problem(name, "/kind" if isinstance(data, dict) and "kind" in data else "",
-                                    "kind must be \"profile\" or \"risk\" for a question bank, or \"scoring\" for a scoring method"))
+            problems.append(
+                Problem(
+                    name,
+                    "/kind" if isinstance(data, dict) and "kind" in data else "",
+                    'kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method',
+                )
+            )
             continue
         found = _schema_problems_cached(data, "question-bank.schema.json", name)
         if found:
@@ -436,7 +445,9 @@ def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Libra
 
     if len(profiles) > 1:
         for name, _ in profiles[1:]:
-            problems.append(Problem(name, "/kind", f"a second project profile; {profiles[0][0]} is already the profile"))
+            problems.append(
+                Problem(name, "/kind", f"a second project profile; {profiles[0][0]} is already the profile")
+            )
     if len(methods) > 1:
         for name, _ in methods[1:]:
             problems.append(Problem(name, "/kind", f"a second scoring method; {methods[0][0]} is already in use"))
@@ -457,7 +468,11 @@ def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Libra
         if data["id"] in seen_ids:
             found.append(Problem(name, "/id", f"bank id {data['id']!r} is already used by {seen_ids[data['id']]}"))
         if data["prefix"] in seen_prefixes:
-            found.append(Problem(name, "/prefix", f"prefix {data['prefix']!r} is already used by {seen_prefixes[data['prefix']]}"))
+            found.append(
+                Problem(
+                    name, "/prefix", f"prefix {data['prefix']!r} is already used by {seen_prefixes[data['prefix']]}"
+                )
+            )
         seen_ids.setdefault(data["id"], name)
         seen_prefixes.setdefault(data["prefix"], name)
         problems += found
@@ -529,19 +544,38 @@ class _Checker:
         data = self.data
         dupes([(s["id"], pointer("sources", i, "id")) for i, s in enumerate(data["sources"])], "source")
         dupes([(s["id"], pointer("sections", i, "id")) for i, s in enumerate(data["sections"])], "section")
-        dupes([(q["id"], pointer("sections", s, "questions", i, "id"))
-               for s, sec in enumerate(data["sections"]) for i, q in enumerate(sec["questions"])], "question")
+        dupes(
+            [
+                (q["id"], pointer("sections", s, "questions", i, "id"))
+                for s, sec in enumerate(data["sections"])
+                for i, q in enumerate(sec["questions"])
+            ],
+            "question",
+        )
         dupes([(r["id"], pointer("risks", i, "id")) for i, r in enumerate(data.get("risks", []))], "risk")
-        dupes([(m["id"], pointer("mitigations", i, "id")) for i, m in enumerate(data.get("mitigations", []))], "mitigation")
-        dupes([(f["id"], pointer("risks", i, "red_flags", j, "id"))
-               for i, r in enumerate(data.get("risks", [])) for j, f in enumerate(r.get("red_flags", []))], "red flag")
+        dupes(
+            [(m["id"], pointer("mitigations", i, "id")) for i, m in enumerate(data.get("mitigations", []))],
+            "mitigation",
+        )
+        dupes(
+            [
+                (f["id"], pointer("risks", i, "red_flags", j, "id"))
+                for i, r in enumerate(data.get("risks", []))
+                for j, f in enumerate(r.get("red_flags", []))
+            ],
+            "red flag",
+        )
         for qid, question in self.questions.items():
             options = question.get("options", [])
-            dupes([(o["value"], self.question_ptr[qid] + pointer("options", i, "value"))
-                   for i, o in enumerate(options)], "option")
+            dupes(
+                [(o["value"], self.question_ptr[qid] + pointer("options", i, "value")) for i, o in enumerate(options)],
+                "option",
+            )
         for qid in self.profile_questions:
             if qid in self.questions:
-                self.problem(self.question_ptr[qid] + "/id", f"question id {qid!r} is already used by the project profile")
+                self.problem(
+                    self.question_ptr[qid] + "/id", f"question id {qid!r} is already used by the project profile"
+                )
 
     def check_prefixes(self) -> None:
         prefix = self.prefix + "-"
@@ -549,8 +583,11 @@ class _Checker:
         items = [(qid, self.question_ptr[qid] + "/id") for qid in self.questions]
         items += [(r["id"], pointer("risks", i, "id")) for i, r in enumerate(data.get("risks", []))]
         items += [(m["id"], pointer("mitigations", i, "id")) for i, m in enumerate(data.get("mitigations", []))]
-        items += [(f["id"], pointer("risks", i, "red_flags", j, "id"))
-                  for i, r in enumerate(data.get("risks", [])) for j, f in enumerate(r.get("red_flags", []))]
+        items += [
+            (f["id"], pointer("risks", i, "red_flags", j, "id"))
+            for i, r in enumerate(data.get("risks", []))
+            for j, f in enumerate(r.get("red_flags", []))
+        ]
         for item_id, where in items:
             if not item_id.startswith(prefix):
                 self.problem(where, f"id {item_id!r} must start with the bank prefix {prefix!r}")
@@ -559,13 +596,17 @@ class _Checker:
         def cited(refs: list[str], where: str) -> None:
             for i, ref in enumerate(refs):
                 if ref not in self.source_ids:
-                    self.problem(f"{where}/sources/{i}", f"cites source {ref!r}, which the bank does not list under sources")
+                    self.problem(
+                        f"{where}/sources/{i}", f"cites source {ref!r}, which the bank does not list under sources"
+                    )
 
         for qid, question in self.questions.items():
             where = self.question_ptr[qid]
             cited(question.get("sources", []), where)
             if not self.is_profile and not question.get("sources"):
-                self.problem(where, f"question {qid} cites no source: every question in a risk bank must cite at least one")
+                self.problem(
+                    where, f"question {qid} cites no source: every question in a risk bank must cite at least one"
+                )
         for i, risk in enumerate(self.data.get("risks", [])):
             cited(risk.get("sources", []), pointer("risks", i))
             for j, flag in enumerate(risk.get("red_flags", [])):
@@ -584,7 +625,9 @@ class _Checker:
             if question.get("bidder_question") and self.is_profile:
                 self.problem(where + "/bidder_question", "the project profile does not put questions to bidders")
 
-    def check_condition(self, condition: dict, where: str, *, before: str | None = None, profile_only: bool = False) -> None:
+    def check_condition(
+        self, condition: dict, where: str, *, before: str | None = None, profile_only: bool = False
+    ) -> None:
         for leaf, path in conditions.leaves(condition):
             at = where + pointer(*path)
             qid = leaf["question"]
@@ -610,7 +653,10 @@ class _Checker:
             valid = _option_values(question)
             for i, value in enumerate(leaf["in"]):
                 if value in conditions.UNKNOWN_VALUES:
-                    self.problem(at + f"/in/{i}", "conditions cannot test for \"don't know\" or \"not decided\": each already counts both ways")
+                    self.problem(
+                        at + f"/in/{i}",
+                        'conditions cannot test for "don\'t know" or "not decided": each already counts both ways',
+                    )
                 elif value not in valid:
                     self.problem(at + f"/in/{i}", f"{qid} has no option {value!r} (its options: {', '.join(valid)})")
         elif "at_least" in leaf or "at_most" in leaf:
@@ -623,8 +669,11 @@ class _Checker:
         return f" (did you mean {close[0]!r}?)" if close else ""
 
     def check_cycles(self) -> None:
-        graph = {qid: sorted({leaf["question"] for leaf, _ in conditions.leaves(q["show_when"])} & set(self.questions))
-                 for qid, q in self.questions.items() if "show_when" in q}
+        graph = {
+            qid: sorted({leaf["question"] for leaf, _ in conditions.leaves(q["show_when"])} & set(self.questions))
+            for qid, q in self.questions.items()
+            if "show_when" in q
+        }
         state: dict[str, int] = {}
         reported: set[frozenset] = set()
 
@@ -632,12 +681,13 @@ class _Checker:
             state[node] = 1
             for nxt in graph.get(node, []):
                 if state.get(nxt) == 1:
-                    cycle = trail[trail.index(nxt):] + [nxt] if nxt in trail else [node, nxt]
+                    cycle = trail[trail.index(nxt) :] + [nxt] if nxt in trail else [node, nxt]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        self.problem(self.question_ptr[nxt] + "/show_when",
-                                     "conditions form a cycle: " + " → ".join(cycle))
+                        self.problem(
+                            self.question_ptr[nxt] + "/show_when", "conditions form a cycle: " + " → ".join(cycle)
+                        )
                 elif state.get(nxt) is None:
                     visit(nxt, trail + [nxt])
             state[node] = 2
@@ -669,14 +719,23 @@ class _Checker:
         qtype = question["type"]
         if "points" in driver:
             if qtype not in CHOICE_TYPES:
-                self.problem(where + "/points", f"points need a choice or yes/no question, but {qid} is a {qtype} question (use bands for numbers)")
+                self.problem(
+                    where + "/points",
+                    f"points need a choice or yes/no question, but {qid} is a {qtype} question (use bands for numbers)",
+                )
             else:
                 valid = _option_values(question)
                 for value in driver["points"]:
                     if value in conditions.UNKNOWN_VALUES:
-                        self.problem(where + "/points/" + value, "\"don't know\" and \"not decided\" score both ways; they take no points of their own")
+                        self.problem(
+                            where + "/points/" + value,
+                            '"don\'t know" and "not decided" score both ways; they take no points of their own',
+                        )
                     elif value not in valid:
-                        self.problem(where + "/points/" + value, f"{qid} has no option {value!r} (its options: {', '.join(valid)})")
+                        self.problem(
+                            where + "/points/" + value,
+                            f"{qid} has no option {value!r} (its options: {', '.join(valid)})",
+                        )
         if "bands" in driver:
             if qtype != "number":
                 self.problem(where + "/bands", f"bands need a number question, but {qid} is a {qtype} question")
@@ -712,11 +771,19 @@ class _Checker:
         """Every risk must move with some answer that can actually be given."""
         for i, risk in enumerate(self.data.get("risks", [])):
             refs = [d["question"] for f in ("likelihood", "impact") for d in risk[f]["drivers"]]
-            refs += [leaf["question"] for flag in risk.get("red_flags", []) for leaf, _ in conditions.leaves(flag["when"])]
+            refs += [
+                leaf["question"] for flag in risk.get("red_flags", []) for leaf, _ in conditions.leaves(flag["when"])
+            ]
             if not refs:
-                self.problem(pointer("risks", i), f"risk {risk['id']} cannot be reached: no driver or red flag depends on any answer")
+                self.problem(
+                    pointer("risks", i),
+                    f"risk {risk['id']} cannot be reached: no driver or red flag depends on any answer",
+                )
             elif not any(self.can_be_shown(q) for q in refs):
-                self.problem(pointer("risks", i), f"risk {risk['id']} cannot be reached: every question it depends on is always hidden")
+                self.problem(
+                    pointer("risks", i),
+                    f"risk {risk['id']} cannot be reached: every question it depends on is always hidden",
+                )
 
     def can_be_shown(self, qid: str, _seen: frozenset = frozenset()) -> bool:
         question = self.lookup(qid)
@@ -770,51 +837,106 @@ def _build_bank(data: dict, name: str) -> Bank:
     for section in data["sections"]:
         for q in section["questions"]:
             questions[q["id"]] = Question(
-                id=q["id"], bank_id=bank_id, section_id=section["id"], type=q["type"],
-                prompt=q["prompt"], short=q.get("short", q["prompt"]), hint=q.get("hint"),
-                required=q.get("required", False), show_when=q.get("show_when"),
-                evidence=q.get("evidence"), bidder_question=q.get("bidder_question"),
+                id=q["id"],
+                bank_id=bank_id,
+                section_id=section["id"],
+                type=q["type"],
+                prompt=q["prompt"],
+                short=q.get("short", q["prompt"]),
+                hint=q.get("hint"),
+                required=q.get("required", False),
+                show_when=q.get("show_when"),
+                evidence=q.get("evidence"),
+                bidder_question=q.get("bidder_question"),
                 sources=tuple(q.get("sources", [])),
                 options=tuple(Option(o["value"], o["label"], o.get("hint")) for o in q.get("options", [])),
-                dont_know=q.get("dont_know", False), not_decided=q.get("not_decided", False),
+                dont_know=q.get("dont_know", False),
+                not_decided=q.get("not_decided", False),
                 multiline=q.get("multiline", False),
-                max_length=q.get("max_length"), item_pattern=q.get("item_pattern"),
-                item_pattern_message=q.get("item_pattern_message"), max_items=q.get("max_items"),
-                minimum=q.get("minimum"), maximum=q.get("maximum"), integer=q.get("integer", False),
+                max_length=q.get("max_length"),
+                item_pattern=q.get("item_pattern"),
+                item_pattern_message=q.get("item_pattern_message"),
+                max_items=q.get("max_items"),
+                minimum=q.get("minimum"),
+                maximum=q.get("maximum"),
+                integer=q.get("integer", False),
                 unit=q.get("unit"),
             )
-        sections.append(Section(section["id"], section["title"], section.get("intro"),
-                                tuple(q["id"] for q in section["questions"])))
+        sections.append(
+            Section(section["id"], section["title"], section.get("intro"), tuple(q["id"] for q in section["questions"]))
+        )
 
     def factor(f: dict) -> Factor:
-        return Factor(f["base"], note=f.get("note"), drivers=tuple(
-            Driver(d["question"], d.get("points"),
-                   tuple((b["at_least"], b["points"]) for b in d["bands"]) if "bands" in d else None,
-                   d.get("when"), d.get("note"))
-            for d in f["drivers"]))
+        return Factor(
+            f["base"],
+            note=f.get("note"),
+            drivers=tuple(
+                Driver(
+                    d["question"],
+                    d.get("points"),
+                    tuple((b["at_least"], b["points"]) for b in d["bands"]) if "bands" in d else None,
+                    d.get("when"),
+                    d.get("note"),
+                )
+                for d in f["drivers"]
+            ),
+        )
 
     risks = tuple(
-        Risk(id=r["id"], bank_id=bank_id, title=r["title"], category=r.get("category"),
-             cause=r["cause"], event=r["event"], effect=r["effect"], harmed=r["harmed"],
-             applies_when=r.get("applies_when"),
-             likelihood=factor(r["likelihood"]), impact=factor(r["impact"]),
-             red_flags=tuple(RedFlag(f["id"], f["when"], f["reason"], tuple(f.get("cleared_by", [])),
-                                     tuple(f.get("sources", []))) for f in r.get("red_flags", [])),
-             sources=tuple(r.get("sources", [])))
-        for r in data.get("risks", []))
+        Risk(
+            id=r["id"],
+            bank_id=bank_id,
+            title=r["title"],
+            category=r.get("category"),
+            cause=r["cause"],
+            event=r["event"],
+            effect=r["effect"],
+            harmed=r["harmed"],
+            applies_when=r.get("applies_when"),
+            likelihood=factor(r["likelihood"]),
+            impact=factor(r["impact"]),
+            red_flags=tuple(
+                RedFlag(f["id"], f["when"], f["reason"], tuple(f.get("cleared_by", [])), tuple(f.get("sources", [])))
+                for f in r.get("red_flags", [])
+            ),
+            sources=tuple(r.get("sources", [])),
+        )
+        for r in data.get("risks", [])
+    )
     mitigations = tuple(
-        Mitigation(id=m["id"], bank_id=bank_id, action=m["action"], where=m["where"],
-                   applies_when=m.get("applies_when"), in_place_when=m.get("in_place_when"),
-                   lowers=tuple(Lowering(x["risk"], x.get("likelihood", 0), x.get("impact", 0)) for x in m["lowers"]),
-                   sources=tuple(m.get("sources", [])))
-        for m in data.get("mitigations", []))
+        Mitigation(
+            id=m["id"],
+            bank_id=bank_id,
+            action=m["action"],
+            where=m["where"],
+            applies_when=m.get("applies_when"),
+            in_place_when=m.get("in_place_when"),
+            lowers=tuple(Lowering(x["risk"], x.get("likelihood", 0), x.get("impact", 0)) for x in m["lowers"]),
+            sources=tuple(m.get("sources", [])),
+        )
+        for m in data.get("mitigations", [])
+    )
     return Bank(
-        id=bank_id, kind=data["kind"], prefix=data["prefix"], title=data["title"],
-        version=data["version"], summary=data["summary"], applies_when=data.get("applies_when"),
+        id=bank_id,
+        kind=data["kind"],
+        prefix=data["prefix"],
+        title=data["title"],
+        version=data["version"],
+        summary=data["summary"],
+        applies_when=data.get("applies_when"),
         not_applicable_reason=data.get("not_applicable_reason"),
-        sources={s["id"]: Source(s["id"], s["title"], s["publisher"], s.get("url"), s.get("date"), s.get("note"),
-                                 s.get("checked"))
-                 for s in data["sources"]},
-        sections=tuple(sections), questions=questions, risks=risks, mitigations=mitigations,
-        path=name, content_hash=content_hash(data), data=data, changelog=tuple(data.get("changelog", [])),
+        sources={
+            s["id"]: Source(
+                s["id"], s["title"], s["publisher"], s.get("url"), s.get("date"), s.get("note"), s.get("checked")
+            )
+            for s in data["sources"]
+        },
+        sections=tuple(sections),
+        questions=questions,
+        risks=risks,
+        mitigations=mitigations,
+        path=name,
+        content_hash=content_hash(data),
+        data=data,
+        changelog=tuple(data.get("changelog", [])),
     )

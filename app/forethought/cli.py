@@ -14,7 +14,10 @@ from .banks import Library, check_files, load_library
 from .problems import ProblemsFound
 
 banks_option = click.option(
-    "--banks", "extra_banks", multiple=True, type=click.Path(exists=True, path_type=Path),
+    "--banks",
+    "extra_banks",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
     help="A bank file or a directory of them to use alongside the bundled banks. Repeatable.",
 )
 
@@ -65,8 +68,16 @@ def banks(as_json: bool, extra_banks: tuple[Path, ...]) -> None:
     """List the question banks with their versions and sizes."""
     library = _library(extra_banks)
     rows = [
-        {"id": b.id, "kind": b.kind, "title": b.title, "version": b.version,
-         "prefix": b.prefix, **b.counts(), "content_hash": b.content_hash, "path": b.path}
+        {
+            "id": b.id,
+            "kind": b.kind,
+            "title": b.title,
+            "version": b.version,
+            "prefix": b.prefix,
+            **b.counts(),
+            "content_hash": b.content_hash,
+            "path": b.path,
+        }
         for b in library.all_banks
     ]
     if as_json:
@@ -120,14 +131,25 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the register to this file instead of printing it.")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "csv", "json"]), default="markdown",
-              show_default=True, help="Markdown for people, CSV for spreadsheets, JSON for machines.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the register to this file instead of printing it.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "csv", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown for people, CSV for spreadsheets, JSON for machines.",
+)
 @banks_option
 def register(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
     """Write the risk register for an assessment FILE."""
-    from . import engine, register as registers
+    from . import engine
+    from . import register as registers
 
     library = _library(extra_banks)
     doc = _load_assessment(file, library)
@@ -150,8 +172,9 @@ def register(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path,
 
 
 @cli.command("bank-docs")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of printing.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of printing."
+)
 @banks_option
 def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
     """Write every bank's questions, risks, mitigations and sources as Markdown."""
@@ -168,8 +191,9 @@ def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the whole calibration page as Markdown.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the Markdown page to this file.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown page to this file."
+)
 @banks_option
 def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks: tuple[Path, ...]) -> None:
     """Score every calibration case in FOLDER and compare with its expected ratings."""
@@ -197,11 +221,19 @@ def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Anything but this computer (127.0.0.1) needs a password: see set-password.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but this computer (127.0.0.1) needs a password: see set-password.",
+)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite database file. Default: your platform's data folder (see the README).")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite database file. Default: your platform's data folder (see the README).",
+)
 @click.option("--threads", default=8, show_default=True, type=int, help="Requests handled at once.")
 @banks_option
 def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks: tuple[Path, ...]) -> None:
@@ -215,8 +247,11 @@ def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks:
     store = Store(db_path)
     network = not server.is_loopback(host)
     if network and not store.setting(PASSWORD_SETTING):
-        click.echo(f"Refusing to listen on {host}: anyone on the network could read and change assessments.\n"
-                   f"Set a password first:  forethought set-password --db {db_path}", err=True)
+        click.echo(
+            f"Refusing to listen on {host}: anyone on the network could read and change assessments.\n"
+            f"Set a password first:  forethought set-password --db {db_path}",
+            err=True,
+        )
         sys.exit(2)
     app = create_app(store, library, require_password=network)
     shown = "localhost" if not network else host
@@ -225,8 +260,12 @@ def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks:
 
 
 @cli.command("set-password")
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The SQLite database file. Default: your platform's data folder.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite database file. Default: your platform's data folder.",
+)
 @click.password_option(help="The password people must give before they can see or change assessments.")
 def set_password(db_path: Path | None, password: str) -> None:
     """Set the password needed when the app is served beyond this computer."""
@@ -249,31 +288,56 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
     for item in values:
         where, sep, reason = item.partition("=")
         if not sep or not reason.strip():
-            raise click.BadParameter(f"{item!r}: write it as POINTER=REASON, e.g. /banks/profile/answers/PR-05/value=Not yet announced",
-                                     param_hint="--withhold")
+            raise click.BadParameter(
+                f"{item!r}: write it as POINTER=REASON, e.g. /banks/profile/answers/PR-05/value=Not yet announced",
+                param_hint="--withhold",
+            )
         out.append({"pointer": where, "reason": reason.strip()})
     return out
 
 
 @cli.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the published JSON.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the published JSON.",
+)
 @click.option("--name", required=True, help="Name of the senior responsible owner signing it off.")
 @click.option("--role", required=True, help="Their role.")
 @click.option("--decision", required=True, type=click.Choice(["proceed", "proceed_with_conditions", "do_not_proceed"]))
 @click.option("--date", "sign_date", help="Date of the sign-off (YYYY-MM-DD). Default: today.")
 @click.option("--note", help="The sign-off's conditions or comments.")
-@click.option("--withhold", multiple=True, metavar="POINTER=REASON",
-              help="Withhold a field (a JSON pointer into the assessment) with the reason. Repeatable.")
-@click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The version this one follows: the new file continues its series.")
+@click.option(
+    "--withhold",
+    multiple=True,
+    metavar="POINTER=REASON",
+    help="Withhold a field (a JSON pointer into the assessment) with the reason. Repeatable.",
+)
+@click.option(
+    "--previous",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The version this one follows: the new file continues its series.",
+)
 @click.option("--published-at", help="Timestamp of publication (ISO 8601). Default: now.")
 @click.option("--series", help="The publication's id, for a first version (default: a new random id).")
 @banks_option
-def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_date: str | None, note: str | None,
-            withhold: tuple[str, ...], previous: Path | None, published_at: str | None, series: str | None,
-            extra_banks: tuple[Path, ...]) -> None:
+def publish(
+    file: Path,
+    output: Path,
+    name: str,
+    role: str,
+    decision: str,
+    sign_date: str | None,
+    note: str | None,
+    withhold: tuple[str, ...],
+    previous: Path | None,
+    published_at: str | None,
+    series: str | None,
+    extra_banks: tuple[Path, ...],
+) -> None:
     """Publish an assessment FILE as a signed-off, verifiable JSON document.
 
     For organisations that publish without running the app: the output can be
@@ -317,9 +381,15 @@ def publish(file: Path, output: Path, name: str, role: str, decision: str, sign_
         _fail_with(ProblemsFound(problems), "The sign-off is not usable")
     try:
         published = publishing.publish(
-            doc, library, sign_off=sign_off, redactions=_withhold(withhold), series=series, version=version,
+            doc,
+            library,
+            sign_off=sign_off,
+            redactions=_withhold(withhold),
+            series=series,
+            version=version,
             published_at=published_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            previous_content_hash=previous_hash)
+            previous_content_hash=previous_hash,
+        )
     except ValueError as e:
         click.echo(f"Cannot publish: {e}.", err=True)
         sys.exit(1)
@@ -363,8 +433,12 @@ def verify(file: Path, as_json: bool) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--reason", required=True, help="Why the version is withdrawn; shown with it.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the withdrawn copy here (default: change FILE in place).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the withdrawn copy here (default: change FILE in place).",
+)
 def withdraw(file: Path, reason: str, output: Path | None) -> None:
     """Mark a published FILE as withdrawn, with the reason. What was published,
     and its content hash, do not change: the withdrawal sits beside them."""
@@ -379,25 +453,37 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     if published.get("withdrawal"):
         click.echo(f"{file} was already withdrawn on {published['withdrawal']['withdrawn_at'][:10]}.", err=True)
         sys.exit(1)
-    published["withdrawal"] = {"withdrawn_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                               "reason": reason.strip()}
+    published["withdrawal"] = {
+        "withdrawn_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "reason": reason.strip(),
+    }
     (output or file).write_text(json.dumps(published, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(f"Withdrew version {published['publication']['version']} in {output or file}.", err=True)
 
 
 @cli.command()
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Include everything published in this app database.")
-@click.option("--from", "sources", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Include published JSON files, or folders of them. Repeatable.")
+@click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Include everything published in this app database.",
+)
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Include published JSON files, or folders of them. Repeatable.",
+)
 def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
     """Write every published assessment as a static website in OUTDIR.
 
     Pages, JSON, Markdown, CSV and an index for machines; it works from any
     static web host and opened straight from disk. With neither --db nor
     --from, it uses the app's default database."""
-    from . import server, site as static_site
+    from . import server
+    from . import site as static_site
     from .store import Store
 
     documents = []
@@ -420,5 +506,7 @@ def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
     except ProblemsFound as e:
         _fail_with(e, "Some published assessments cannot be re-scored, so no site was written")
     series = {d["publication"]["id"] for d in documents}
-    click.echo(f"Wrote {len(written)} files for {len(series)} published assessments ({len(documents)} versions) "
-               f"to {outdir}. Open {outdir / 'index.html'} to see it.")
+    click.echo(
+        f"Wrote {len(written)} files for {len(series)} published assessments ({len(documents)} versions) "
+        f"to {outdir}. Open {outdir / 'index.html'} to see it."
+    )

@@ -15,8 +15,9 @@ resolve an unknown, which is what keeps the scores monotone.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 DONT_KNOW = "dont_know"
 # "Not decided yet: ask bidders": a choice still open in the procurement. It is read
@@ -24,7 +25,6 @@ DONT_KNOW = "dont_know"
 NOT_DECIDED = "not_decided"
 UNKNOWN_VALUES = frozenset({DONT_KNOW, NOT_DECIDED})
 LEAF_TESTS = ("in", "answered", "at_least", "at_most")
-
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,9 @@ def leaves(condition: dict, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
     yield condition, path
 
 
-def describe(condition: dict, label_of: Callable[[str], str] | None = None,
-             value_of: Callable[[str, Any], str] | None = None) -> str:
+def describe(
+    condition: dict, label_of: Callable[[str], str] | None = None, value_of: Callable[[str, Any], str] | None = None
+) -> str:
     """The condition in words, for the register's method statement and docs.
     `label_of(question id)` names a question; `value_of(question id, value)` an answer."""
     label_of = label_of or (lambda qid: qid)
@@ -127,8 +128,9 @@ def describe(condition: dict, label_of: Callable[[str], str] | None = None,
     return _leaf_text(condition, label_of, value_of)
 
 
-def _leaf_text(condition: dict, label_of: Callable[[str], str], value_of: Callable[[str, Any], str],
-               negated: bool = False) -> str:
+def _leaf_text(
+    condition: dict, label_of: Callable[[str], str], value_of: Callable[[str, Any], str], negated: bool = False
+) -> str:
     qid = condition["question"]
     q = label_of(qid)
     is_ = "is not" if negated else "is"

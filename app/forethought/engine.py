@@ -196,7 +196,7 @@ class Move:
 
     @property
     def text(self) -> str:
-        """"DV-R03 from Low to Critical (red flag DV-F02)", in words."""
+        """ "DV-R03 from Low to Critical (red flag DV-F02)", in words."""
         if self.before == "none":
             text = f"{self.risk}, which may not arise, to {self.after_label}"
         elif self.before == self.after:
@@ -299,14 +299,21 @@ def score(doc: dict, library: Library, today: dt.date | None = None) -> Assessme
     for bank in library.all_banks:
         answered_version = doc.get("banks", {}).get(bank.id, {}).get("version")
         if answered_version and answered_version != bank.version:
-            notes.append(f"{bank.title}: answered against version {answered_version}, scored with version {bank.version}.")
+            notes.append(
+                f"{bank.title}: answered against version {answered_version}, scored with version {bank.version}."
+            )
         bank_results.append(_score_bank(bank, doc, library, facts, assessed, answered_version))
     answer_next = _answer_next(bank_results, doc, library, facts)
     return AssessmentResult(
         assessment_date=assessed,
-        method={"id": library.method.id, "version": library.method.version, "title": library.method.title,
-                "content_hash": library.method.content_hash, "max_lowering": library.method.max_lowering,
-                "lowering": library.method.lowering},
+        method={
+            "id": library.method.id,
+            "version": library.method.version,
+            "title": library.method.title,
+            "content_hash": library.method.content_hash,
+            "max_lowering": library.method.max_lowering,
+            "lowering": library.method.lowering,
+        },
         banks=bank_results,
         overall=_overall(bank_results, library, answer_next),
         notes=notes,
@@ -342,8 +349,11 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
                 visible = applies
             else:
                 shown = evaluate(question.show_when, fact_of)
-                if shown is None and for_form and any(
-                        facts[qid].value is None for qid in _unknown_questions(question.show_when, facts)):
+                if (
+                    shown is None
+                    and for_form
+                    and any(facts[qid].value is None for qid in _unknown_questions(question.show_when, facts))
+                ):
                     shown = False
                 visible = False if shown is False else (None if (shown is None or applies is None) else True)
                 if shown is None:
@@ -445,8 +455,9 @@ def _references(bank: Bank) -> dict[str, frozenset[str]]:
     return out
 
 
-def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
-                assessed: str, answered_version: str | None) -> BankResult:
+def _score_bank(
+    bank: Bank, doc: dict, library: Library, facts: dict[str, Fact], assessed: str, answered_version: str | None
+) -> BankResult:
     questions = library.questions
     applies_value = True if bank.applies_when is None else evaluate(bank.applies_when, facts.__getitem__)
     applies = applies_value is not False
@@ -459,32 +470,54 @@ def _score_bank(bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
     required_missing = [q for q in shown if q.required and facts[q.id].value is None]
     has_any = bool(doc.get("banks", {}).get(bank.id, {}).get("answers"))
     status = "not_started" if not has_any else ("in_progress" if required_missing else "completed")
-    settle_first = [_ref(questions[q], questions[q].label_of(facts[q].value))
-                    for q in _unknown_questions(bank.applies_when, facts)] if applies_value is None else []
+    settle_first = (
+        [
+            _ref(questions[q], questions[q].label_of(facts[q].value))
+            for q in _unknown_questions(bank.applies_when, facts)
+        ]
+        if applies_value is None
+        else []
+    )
 
     mitigations = {m.id: _mitigation(m, bank, doc, facts, questions) for m in bank.mitigations} if applies else {}
     states = {reading: _states(bank, doc, facts, questions, reading) for reading in (CAUTIOUS, ESTABLISHED)}
     risks, not_applying = [], []
     for r in bank.risks if applies else ():
         if r.applies_when is not None and evaluate(r.applies_when, facts.__getitem__) is False:
-            not_applying.append({"id": r.id, "title": r.title,
-                                 "because": _answers_text(r.applies_when, facts, questions)})
+            not_applying.append(
+                {"id": r.id, "title": r.title, "because": _answers_text(r.applies_when, facts, questions)}
+            )
         else:
-            risks.append(_score_risk(r, bank, doc, library, facts, mitigations, states, assessed, applies_value is True))
+            risks.append(
+                _score_risk(r, bank, doc, library, facts, mitigations, states, assessed, applies_value is True)
+            )
     counts = {stage: _count([getattr(r, stage) for r in risks], library) for stage in STAGES}
     highest = {stage: _highest([getattr(r, stage).rating for r in risks], library) for stage in STAGES}
     known = [r for r in risks if r.established_applies]
     return BankResult(
-        id=bank.id, title=bank.title, kind=bank.kind, version=bank.version, answered_version=answered_version,
-        content_hash=bank.content_hash, applies=applies,
+        id=bank.id,
+        title=bank.title,
+        kind=bank.kind,
+        version=bank.version,
+        answered_version=answered_version,
+        content_hash=bank.content_hash,
+        applies=applies,
         skip_reason=None if applies else bank.not_applicable_reason,
         status="cannot_start" if settle_first else (status if applies else "not_applicable"),
-        questions_shown=len(shown) if applies else 0, answered=len(answered) if applies else 0,
-        unanswered=unanswered if applies else [], dont_know=dont_know if applies else [],
-        bidder_questions=bidder if applies else [], risks=risks, risks_not_applying=not_applying,
-        mitigations=list(mitigations.values()), counts=counts, highest=highest,
+        questions_shown=len(shown) if applies else 0,
+        answered=len(answered) if applies else 0,
+        unanswered=unanswered if applies else [],
+        dont_know=dont_know if applies else [],
+        bidder_questions=bidder if applies else [],
+        risks=risks,
+        risks_not_applying=not_applying,
+        mitigations=list(mitigations.values()),
+        counts=counts,
+        highest=highest,
         applies_established=applies_value is True,
-        highest_established={stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES},
+        highest_established={
+            stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES
+        },
         counts_established={stage: _count([r.established(stage) for r in known], library) for stage in STAGES},
         settle_first=settle_first,
         highest_if_arises={stage: _highest([r.established(stage).rating for r in risks], library) for stage in STAGES},
@@ -513,7 +546,9 @@ class _State:
         return self.applies and not self.declined
 
 
-def _state(m: Mitigation, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading) -> _State:
+def _state(
+    m: Mitigation, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading
+) -> _State:
     record = documents.mitigation_record(doc, m.bank_id, m.id)
     chosen = record.get("status", "recommended")
     applies = _holds(m.applies_when, facts, reading, if_bad=False)
@@ -521,13 +556,16 @@ def _state(m: Mitigation, doc: dict, facts: dict[str, Fact], questions: dict[str
     if by_answers:
         evidenced = bool(record.get("evidence")) or any(
             documents.answer(doc, questions[leaf["question"]].bank_id, leaf["question"]).get("evidence")
-            for leaf, _ in leaves(m.in_place_when))
+            for leaf, _ in leaves(m.in_place_when)
+        )
     else:
         evidenced = chosen == "in_place" and bool(record.get("evidence"))
     return _State(applies, by_answers or chosen == "in_place", evidenced, chosen == "declined" and not by_answers)
 
 
-def _mitigation(m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question]) -> MitigationResult:
+def _mitigation(
+    m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question]
+) -> MitigationResult:
     record = documents.mitigation_record(doc, bank.id, m.id)
     chosen = record.get("status", "recommended")
     applies = True if m.applies_when is None else evaluate(m.applies_when, facts.__getitem__)
@@ -546,29 +584,47 @@ def _mitigation(m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], qu
                 evidence.append(ev)
     elif chosen == "in_place":
         status, in_place_by = "in_place", "team"
-        why = "Marked in place by the team" + ("" if m.in_place_when is None else ", though the answers do not show it") + "."
+        why = (
+            "Marked in place by the team"
+            + ("" if m.in_place_when is None else ", though the answers do not show it")
+            + "."
+        )
     else:
         status, in_place_by = chosen, None
         why = {"planned": "Planned.", "declined": "Declined by the team.", "recommended": "Recommended."}[chosen]
         if by_answers is None and m.in_place_when is not None:
             unknown = _unknown_questions(m.in_place_when, facts)
             assumed = True
-            why = (f"Not yet shown in place: {_listing(unknown)} unanswered or \"don't know\"; on what you have told "
-                   f"us it could be. " + why)
+            why = (
+                f'Not yet shown in place: {_listing(unknown)} unanswered or "don\'t know"; on what you have told '
+                f"us it could be. " + why
+            )
     if applies is None:
         unknown = _unknown_questions(m.applies_when, facts)
         assumed = True
-        why = (f"Needed only if {describe(m.applies_when, _label(questions), _value(questions))}: counted on what you "
-               f"have told us, but not if the unknowns go badly, until {_listing(unknown)} answered. " + why)
+        why = (
+            f"Needed only if {describe(m.applies_when, _label(questions), _value(questions))}: counted on what you "
+            f"have told us, but not if the unknowns go badly, until {_listing(unknown)} answered. " + why
+        )
     if record.get("evidence") and record["evidence"] not in evidence:
         evidence.append(record["evidence"])
     established = _state(m, doc, facts, questions, ESTABLISHED)
     return MitigationResult(
-        id=m.id, action=m.action, where=m.where, status=status, in_place_by=in_place_by,
+        id=m.id,
+        action=m.action,
+        where=m.where,
+        status=status,
+        in_place_by=in_place_by,
         counts_in_residual=applies is True and status == "in_place",
         counts_in_target=applies is True and status not in ("declined", "not_applicable"),
-        lowers_likelihood=0, lowers_impact=0, why=why, assumed=assumed,
-        owner=record.get("owner"), due=record.get("due"), evidence=evidence, note=record.get("note"),
+        lowers_likelihood=0,
+        lowers_impact=0,
+        why=why,
+        assumed=assumed,
+        owner=record.get("owner"),
+        due=record.get("due"),
+        evidence=evidence,
+        note=record.get("note"),
         risks=[x.risk for x in m.lowers],
         evidenced=status == "in_place" and bool(evidence),
         counts_in_residual_established=established.residual,
@@ -584,11 +640,12 @@ def _value(questions: dict[str, Question]):
     def value_of(qid: str, value: Any) -> str:
         q = questions.get(qid)
         return f"\u201c{q.label_of(value)}\u201d" if q is not None else str(value)
+
     return value_of
 
 
 def _listing(question_ids: list[str]) -> str:
-    """"SV-01 is" or "SV-01 and SV-02 are"."""
+    """ "SV-01 is" or "SV-01 and SV-02 are"."""
     if len(question_ids) == 1:
         return f"{question_ids[0]} is"
     return ", ".join(question_ids[:-1]) + f" and {question_ids[-1]} are"
@@ -655,8 +712,11 @@ def _least_points(driver: Driver, question: Question) -> int:
 
 
 def _level(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question], assumptions: list[str]) -> Level:
-    reasons = [Reason("Starting level" + (f": {factor.note}" if factor.note else ""), factor.base,
-                      established_points=factor.base)]
+    reasons = [
+        Reason(
+            "Starting level" + (f": {factor.note}" if factor.note else ""), factor.base, established_points=factor.base
+        )
+    ]
     total = established = factor.base
     for driver in factor.drivers:
         reason = _driver(driver, facts, questions)
@@ -668,8 +728,13 @@ def _level(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question
         if reason.assumed and reason.points != reason.established_points and driver.question not in assumptions:
             assumptions.append(driver.question)
     if total > MAX_LEVEL:
-        reasons.append(Reason(f"Capped at {MAX_LEVEL} (the points add up to {total})", MAX_LEVEL - total,
-                              established_points=min(0, MAX_LEVEL - established)))
+        reasons.append(
+            Reason(
+                f"Capped at {MAX_LEVEL} (the points add up to {total})",
+                MAX_LEVEL - total,
+                established_points=min(0, MAX_LEVEL - established),
+            )
+        )
     return Level(min(max(total, MIN_LEVEL), MAX_LEVEL), reasons, min(max(established, MIN_LEVEL), MAX_LEVEL))
 
 
@@ -723,21 +788,33 @@ def _lowering(lowerings: list[tuple[int, int, bool]], method, all_evidenced: boo
         total = min(top, min(evidenced, top) + min(claimed, claim_cap))
         if evidenced + claimed > total:
             if claimed > claim_cap and claim_cap < top:
-                notes.append(f"mitigations would lower {name} by {evidenced + claimed}; without evidence the method "
-                             f"allows {claim_cap} for those only claimed, and at most {top} in all")
+                notes.append(
+                    f"mitigations would lower {name} by {evidenced + claimed}; without evidence the method "
+                    f"allows {claim_cap} for those only claimed, and at most {top} in all"
+                )
             else:
-                notes.append(f"mitigations would lower {name} by {evidenced + claimed}; the method allows at most {top}")
+                notes.append(
+                    f"mitigations would lower {name} by {evidenced + claimed}; the method allows at most {top}"
+                )
         out.append(total)
     return (out[0], out[1]), notes
 
 
-def _states(bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question],
-            reading: Reading) -> dict[str, _State]:
+def _states(
+    bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading
+) -> dict[str, _State]:
     return {m.id: _state(m, doc, facts, questions, reading) for m in bank.mitigations}
 
 
-def _numbers(risk: Risk, bank: Bank, library: Library, facts: dict[str, Fact], reading: Reading,
-             bank_applies_known: bool, states: dict[str, _State]) -> dict | None:
+def _numbers(
+    risk: Risk,
+    bank: Bank,
+    library: Library,
+    facts: dict[str, Fact],
+    reading: Reading,
+    bank_applies_known: bool,
+    states: dict[str, _State],
+) -> dict | None:
     """A risk's scores in one reading, or None where, in that reading, it does not arise."""
     questions = library.questions
     if not bank_applies_known and not _holds(bank.applies_when, facts, reading, if_bad=True):
@@ -749,8 +826,16 @@ def _numbers(risk: Risk, bank: Bank, library: Library, facts: dict[str, Fact], r
     return _stages(risk, bank, likelihood, impact, states, library.method, facts, reading)
 
 
-def _stages(risk: Risk, bank: Bank, likelihood: int, impact: int, states: dict[str, _State], method,
-            facts: dict[str, Fact], reading: Reading) -> dict:
+def _stages(
+    risk: Risk,
+    bank: Bank,
+    likelihood: int,
+    impact: int,
+    states: dict[str, _State],
+    method,
+    facts: dict[str, Fact],
+    reading: Reading,
+) -> dict:
     flags = [f for f in risk.red_flags if _holds(f.when, facts, reading, if_bad=True)]
     out: dict[str, Any] = {"flags": [f.id for f in flags], "capped": []}
 
@@ -774,9 +859,17 @@ def _stages(risk: Risk, bank: Bank, likelihood: int, impact: int, states: dict[s
     return out
 
 
-def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict[str, Fact],
-                mitigations: dict[str, MitigationResult], states: dict[Reading, dict[str, _State]], assessed: str,
-                bank_applies_known: bool) -> RiskResult:
+def _score_risk(
+    risk: Risk,
+    bank: Bank,
+    doc: dict,
+    library: Library,
+    facts: dict[str, Fact],
+    mitigations: dict[str, MitigationResult],
+    states: dict[Reading, dict[str, _State]],
+    assessed: str,
+    bank_applies_known: bool,
+) -> RiskResult:
     method = library.method
     questions = library.questions
     assumptions: list[str] = []
@@ -808,12 +901,23 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
         settle_by: list[str] = []
         if raised is None:
             settle_by = _unknown_questions(flag.when, facts)
-            because = f"Open: raised only because {_listing(settle_by)} unanswered or \"don't know\", so it cannot be ruled out."
+            because = f'Open: raised only because {_listing(settle_by)} unanswered or "don\'t know", so it cannot be ruled out.'
             assumptions.extend(q for q in settle_by if q not in assumptions)
         else:
             because = "Raised by the answers: " + _answers_text(flag.when, facts, questions) + "."
-        flags.append(RedFlagResult(flag.id, flag.reason, raised is None, in_place, recommended, list(flag.cleared_by),
-                                   because, settle_by, _remedy(flag.cleared_by, settle_by, in_place, recommended)))
+        flags.append(
+            RedFlagResult(
+                flag.id,
+                flag.reason,
+                raised is None,
+                in_place,
+                recommended,
+                list(flag.cleared_by),
+                because,
+                settle_by,
+                _remedy(flag.cleared_by, settle_by, in_place, recommended),
+            )
+        )
 
     cautious = _stages(risk, bank, likelihood.value, impact.value, states[CAUTIOUS], method, facts, CAUTIOUS)
     floor_states = states[ESTABLISHED]
@@ -821,8 +925,9 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
     if established is None:
         # On what the team has told us the risk may not arise; its floor, were
         # it to arise, is still worked out so the two readings can be compared.
-        established = _stages(risk, bank, likelihood.established_value, impact.established_value, floor_states,
-                              method, facts, ESTABLISHED)
+        established = _stages(
+            risk, bank, likelihood.established_value, impact.established_value, floor_states, method, facts, ESTABLISHED
+        )
         established_applies = False
     else:
         established_applies = True
@@ -834,13 +939,30 @@ def _score_risk(risk: Risk, bank: Bank, doc: dict, library: Library, facts: dict
         months = method.rating(cautious["residual"].rating).review_months
         review_date, set_by = add_months(dt.date.fromisoformat(assessed), months).isoformat(), "cadence"
     return RiskResult(
-        id=risk.id, bank_id=bank.id, title=risk.title, category=risk.category, statement=risk.statement,
-        harmed=risk.harmed, inherent=cautious["inherent"], residual=cautious["residual"], target=cautious["target"],
-        likelihood=likelihood, impact=impact, mitigations=own, red_flags=flags,
-        assumptions=sorted(assumptions), capped=cautious["capped"], owner=record.get("owner"), review_date=review_date,
-        review_date_set_by=set_by, treatment=record.get("treatment"), note=record.get("note"),
-        established_applies=established_applies, established_inherent=established["inherent"],
-        established_residual=established["residual"], established_target=established["target"],
+        id=risk.id,
+        bank_id=bank.id,
+        title=risk.title,
+        category=risk.category,
+        statement=risk.statement,
+        harmed=risk.harmed,
+        inherent=cautious["inherent"],
+        residual=cautious["residual"],
+        target=cautious["target"],
+        likelihood=likelihood,
+        impact=impact,
+        mitigations=own,
+        red_flags=flags,
+        assumptions=sorted(assumptions),
+        capped=cautious["capped"],
+        owner=record.get("owner"),
+        review_date=review_date,
+        review_date_set_by=set_by,
+        treatment=record.get("treatment"),
+        note=record.get("note"),
+        established_applies=established_applies,
+        established_inherent=established["inherent"],
+        established_residual=established["residual"],
+        established_target=established["target"],
     )
 
 
@@ -863,7 +985,7 @@ def _remedy(cleared_by: tuple[str, ...], settle_by: list[str], in_place: bool, r
 
 
 def _joined(items: list[str]) -> str:
-    """"A", "A and B", "A, B and C"."""
+    """ "A", "A and B", "A, B and C"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
@@ -902,8 +1024,12 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
     out = []
     references = {bank.id: _references(bank) for bank in library.banks}
     floors = {bank.id: _states(bank, doc, facts, library.questions, ESTABLISHED) for bank in library.banks}
-    gaps = {r.id: method.rank(r.residual.rating) - (method.rank(r.established_residual.rating) if r.established_applies else -1)
-            for b in banks for r in b.risks}
+    gaps = {
+        r.id: method.rank(r.residual.rating)
+        - (method.rank(r.established_residual.rating) if r.established_applies else -1)
+        for b in banks
+        for r in b.risks
+    }
     resting = {}
     for b in banks:
         for r in b.risks:
@@ -921,8 +1047,12 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
             if not result.applies or not touched:
                 continue
             # Only mitigations that look at the question read differently from the floor.
-            states = {m.id: (_state(m, doc, facts, library.questions, reading) if refs[m.id] & worst
-                             else floors[bank.id][m.id]) for m in bank.mitigations}
+            states = {
+                m.id: (
+                    _state(m, doc, facts, library.questions, reading) if refs[m.id] & worst else floors[bank.id][m.id]
+                )
+                for m in bank.mitigations
+            }
             risks = {x.id: x for x in bank.risks}
             for r in touched:
                 after = _numbers(risks[r.id], bank, library, facts, reading, result.applies_established, states)
@@ -931,22 +1061,52 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
                 before = r.established_residual if r.established_applies else None
                 before_rank = -1 if before is None else method.rank(before.rating)
                 if method.rank(after["residual"].rating) > before_rank or (
-                        before is not None and after["residual"].score > before.score):
+                    before is not None and after["residual"].score > before.score
+                ):
                     new_flags = [f for f in after["flags"] if f not in _established_flags(r)]
-                    moves.append(Move(r.id, r.title, before.rating if before else none["id"], after["residual"].rating,
-                                      before.rating_label if before else none["label"],
-                                      after["residual"].rating_label, new_flags,
-                                      before.score if before else None, after["residual"].score))
+                    moves.append(
+                        Move(
+                            r.id,
+                            r.title,
+                            before.rating if before else none["id"],
+                            after["residual"].rating,
+                            before.rating_label if before else none["label"],
+                            after["residual"].rating_label,
+                            new_flags,
+                            before.score if before else None,
+                            after["residual"].score,
+                        )
+                    )
         unsettled = [rid for rid in resting.get(q.id, []) if gaps[rid] > 0]
         reach = sum(gaps[rid] for rid in unsettled)
         if moves or reach:
             moves.sort(key=lambda m: (m.before == m.after, -method.rank(m.after)))
             steps = sum(method.rank(m.after) - (-1 if m.before == "none" else method.rank(m.before)) for m in moves)
-            out.append(AnswerNext(q.id, q.bank_id, q.section_id, q.prompt, q.short, q.answer or "not answered",
-                                  q.bidder_question, steps, moves, reach, unsettled))
+            out.append(
+                AnswerNext(
+                    q.id,
+                    q.bank_id,
+                    q.section_id,
+                    q.prompt,
+                    q.short,
+                    q.answer or "not answered",
+                    q.bidder_question,
+                    steps,
+                    moves,
+                    reach,
+                    unsettled,
+                )
+            )
     order = {qid: i for i, qid in enumerate(library.questions)}
-    out.sort(key=lambda a: (-a.steps, -a.reach, -max((method.rank(m.after) for m in a.moves), default=-1),
-                            -len(a.moves), order[a.id]))
+    out.sort(
+        key=lambda a: (
+            -a.steps,
+            -a.reach,
+            -max((method.rank(m.after) for m in a.moves), default=-1),
+            -len(a.moves),
+            order[a.id],
+        )
+    )
     return out
 
 

@@ -60,7 +60,7 @@ class ScoringMethod:
         return self.format >= 2
 
     @classmethod
-    def from_data(cls, data: dict, path: str) -> "ScoringMethod":
+    def from_data(cls, data: dict, path: str) -> ScoringMethod:
         content = {k: v for k, v in data.items() if k != "$schema"}
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return cls(
@@ -72,9 +72,11 @@ class ScoringMethod:
             ratings=tuple(Rating(**x) for x in sorted(data["ratings"], key=lambda x: x["min"])),
             red_flag_rating=data["red_flag_rating"],
             # Format 1 had one limit for every mitigation, evidenced or not.
-            lowering=({"claimed": dict(data["max_lowering"]), "evidenced": dict(data["max_lowering"])}
-                      if "max_lowering" in data else
-                      {k: dict(data["lowering"][k]) for k in ("claimed", "evidenced")}),
+            lowering=(
+                {"claimed": dict(data["max_lowering"]), "evidenced": dict(data["max_lowering"])}
+                if "max_lowering" in data
+                else {k: dict(data["lowering"][k]) for k in ("claimed", "evidenced")}
+            ),
             sources=tuple(data.get("sources", [])),
             path=path,
             content_hash="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
@@ -118,7 +120,13 @@ def check_method(data: dict, name: str) -> list[Problem]:
             problems.append(Problem(name, pointer("ratings", i), f"rating {r['id']!r} has min above max"))
         elif r["min"] != expected:
             what = "a gap" if r["min"] > expected else "an overlap"
-            problems.append(Problem(name, pointer("ratings", i, "min"), f"{what} before rating {r['id']!r}: it should start at {expected}"))
+            problems.append(
+                Problem(
+                    name,
+                    pointer("ratings", i, "min"),
+                    f"{what} before rating {r['id']!r}: it should start at {expected}",
+                )
+            )
         expected = r["max"] + 1
     if expected != 26:
         problems.append(Problem(name, pointer("ratings"), "the ratings must cover every score from 1 to 25"))
@@ -128,10 +136,17 @@ def check_method(data: dict, name: str) -> list[Problem]:
     if "lowering" in data:
         for axis in ("likelihood", "impact"):
             if data["lowering"]["claimed"][axis] > data["lowering"]["evidenced"][axis]:
-                problems.append(Problem(name, pointer("lowering", "claimed", axis),
-                                        "a mitigation only claimed cannot lower more than one backed by evidence"))
+                problems.append(
+                    Problem(
+                        name,
+                        pointer("lowering", "claimed", axis),
+                        "a mitigation only claimed cannot lower more than one backed by evidence",
+                    )
+                )
     if data["red_flag_rating"] not in ids:
-        problems.append(Problem(name, pointer("red_flag_rating"), f"{data['red_flag_rating']!r} is not one of the ratings"))
+        problems.append(
+            Problem(name, pointer("red_flag_rating"), f"{data['red_flag_rating']!r} is not one of the ratings")
+        )
     elif ratings and data["red_flag_rating"] != ratings[-1]["id"]:
         problems.append(Problem(name, pointer("red_flag_rating"), "a red flag must force the highest rating"))
     return problems

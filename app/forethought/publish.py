@@ -24,9 +24,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
+from . import __version__, engine
 from . import assessment as documents
-from . import engine
 from .banks import Library
 from .problems import pointer
 
@@ -61,16 +60,23 @@ def withholdable(doc: dict, library: Library) -> list[Withholdable]:
             if q is None:
                 continue
             if "value" in answer and (q.type == "text" or (q.type == "list" and not q.item_pattern)):
-                out.append(Withholdable(pointer("banks", bank.id, "answers", qid, "value"), f"{qid} answer",
-                                        _text(answer["value"])))
+                out.append(
+                    Withholdable(
+                        pointer("banks", bank.id, "answers", qid, "value"), f"{qid} answer", _text(answer["value"])
+                    )
+                )
             for key in ("evidence", "note"):
                 if key in answer:
-                    out.append(Withholdable(pointer("banks", bank.id, "answers", qid, key), f"{qid} {key}", answer[key]))
+                    out.append(
+                        Withholdable(pointer("banks", bank.id, "answers", qid, key), f"{qid} {key}", answer[key])
+                    )
         for kind, keys in (("mitigations", ("owner", "evidence", "note")), ("risks", ("owner", "note"))):
             for item, record in entry.get(kind, {}).items():
                 for key in keys:
                     if key in record:
-                        out.append(Withholdable(pointer("banks", bank.id, kind, item, key), f"{item} {key}", record[key]))
+                        out.append(
+                            Withholdable(pointer("banks", bank.id, kind, item, key), f"{item} {key}", record[key])
+                        )
     if doc.get("sign_off", {}).get("note"):
         out.append(Withholdable("/sign_off/note", "sign-off note", doc["sign_off"]["note"]))
     return out
@@ -110,8 +116,17 @@ def is_withheld(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(WITHHELD)
 
 
-def publish(doc: dict, library: Library, *, sign_off: dict, redactions: list[dict], series: str,
-            version: int, published_at: str, previous_content_hash: str | None) -> dict:
+def publish(
+    doc: dict,
+    library: Library,
+    *,
+    sign_off: dict,
+    redactions: list[dict],
+    series: str,
+    version: int,
+    published_at: str,
+    previous_content_hash: str | None,
+) -> dict:
     """The published document for a checked assessment."""
     signed = copy.deepcopy(doc)
     signed["sign_off"] = sign_off
@@ -121,14 +136,19 @@ def publish(doc: dict, library: Library, *, sign_off: dict, redactions: list[dic
     published = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "publication": {"id": series, "version": version, "published_at": published_at,
-                        "previous_content_hash": previous_content_hash},
+        "publication": {
+            "id": series,
+            "version": version,
+            "published_at": published_at,
+            "previous_content_hash": previous_content_hash,
+        },
         "title": documents.value(redacted, "profile", "PR-01"),
         "organisation": documents.value(redacted, "profile", "PR-02"),
         "procurement": {
             "stage": documents.value(redacted, "profile", "PR-03"),
             "stage_label": profile["PR-03"].label_of(documents.value(redacted, "profile", "PR-03"))
-            if documents.value(redacted, "profile", "PR-03") else None,
+            if documents.value(redacted, "profile", "PR-03")
+            else None,
             "supplier": documents.value(redacted, "profile", "PR-05"),
             "ocids": documents.value(redacted, "profile", "PR-06") or [],
             "references": documents.value(redacted, "profile", "PR-07") or [],
@@ -191,6 +211,7 @@ def short_hash(value: str) -> str:
 
 def diff(old: dict, new: dict) -> dict:
     """Answers and ratings that changed between two published versions."""
+
     def answers(pub: dict) -> dict:
         out = {}
         for entry in pub["assessment"].get("banks", {}).values():
@@ -199,22 +220,35 @@ def diff(old: dict, new: dict) -> dict:
         return out
 
     def ratings(pub: dict) -> dict:
-        return {r["id"]: {stage: (r[stage]["score"], r[stage]["rating_label"]) for stage in ("inherent", "residual", "target")}
-                | {"title": r["title"]}
-                for b in pub["result"]["banks"] for r in b["risks"]}
+        return {
+            r["id"]: {
+                stage: (r[stage]["score"], r[stage]["rating_label"]) for stage in ("inherent", "residual", "target")
+            }
+            | {"title": r["title"]}
+            for b in pub["result"]["banks"]
+            for r in b["risks"]
+        }
 
     a, b = answers(old), answers(new)
-    changed_answers = [{"question": qid, "before": a.get(qid), "after": b.get(qid)}
-                       for qid in sorted(set(a) | set(b)) if a.get(qid) != b.get(qid)]
+    changed_answers = [
+        {"question": qid, "before": a.get(qid), "after": b.get(qid)}
+        for qid in sorted(set(a) | set(b))
+        if a.get(qid) != b.get(qid)
+    ]
     ra, rb = ratings(old), ratings(new)
     changed_risks = []
     for rid in sorted(set(ra) | set(rb)):
         before, after = ra.get(rid), rb.get(rid)
         if before != after:
-            changed_risks.append({"risk": rid, "title": (after or before)["title"],
-                                  "before": before, "after": after})
-    return {"answers": changed_answers, "risks": changed_risks,
-            "overall": {"before": old["result"]["overall"]["rating_label"], "after": new["result"]["overall"]["rating_label"],
-                        # Publications made before the two readings carry no established rating.
-                        "established_before": old["result"]["overall"].get("established", {}).get("rating_label"),
-                        "established_after": new["result"]["overall"].get("established", {}).get("rating_label")}}
+            changed_risks.append({"risk": rid, "title": (after or before)["title"], "before": before, "after": after})
+    return {
+        "answers": changed_answers,
+        "risks": changed_risks,
+        "overall": {
+            "before": old["result"]["overall"]["rating_label"],
+            "after": new["result"]["overall"]["rating_label"],
+            # Publications made before the two readings carry no established rating.
+            "established_before": old["result"]["overall"].get("established", {}).get("rating_label"),
+            "established_after": new["result"]["overall"].get("established", {}).get("rating_label"),
+        },
+    }

@@ -18,7 +18,11 @@ from .banks import Library
 from .engine import AssessmentResult
 from .problems import ProblemsFound
 
-DECISIONS = {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions", "do_not_proceed": "Do not proceed"}
+DECISIONS = {
+    "proceed": "Proceed",
+    "proceed_with_conditions": "Proceed with conditions",
+    "do_not_proceed": "Do not proceed",
+}
 
 
 @dataclass
@@ -57,12 +61,14 @@ def summary(published: dict) -> dict:
     """The columns an index lists, from the document alone."""
     result = published["result"]
     return {
-        "title": published.get("title"), "organisation": published.get("organisation"),
+        "title": published.get("title"),
+        "organisation": published.get("organisation"),
         "stage": published["procurement"].get("stage_label"),
         "rating": result["overall"].get("rating"),
         # Publications made before the two readings carry no established rating.
         "established_rating": (result["overall"]["established"]["residual"] or "none")
-        if "established" in result["overall"] else None,
+        if "established" in result["overall"]
+        else None,
         "banks": json.dumps(result["overall"].get("banks_applying", [])),
         "decision": published["assessment"]["sign_off"]["decision"],
     }
@@ -86,16 +92,29 @@ def answers(scored_: Scored) -> list[dict]:
                 q = bank.questions[qid]
                 answer = documents.answer(scored_.doc, bank.id, qid)
                 value = answer.get("value")
-                rows.append({
-                    "id": qid, "prompt": q.prompt,
-                    "answer": None if value is None else (value[0] if publish.is_withheld(value) else q.label_of(value)),
-                    "withheld": publish.is_withheld(value),
-                    "evidence": answer.get("evidence"), "note": answer.get("note"),
-                    "evidence_is_link": str(answer.get("evidence", "")).startswith(("https://", "http://")),
-                })
+                rows.append(
+                    {
+                        "id": qid,
+                        "prompt": q.prompt,
+                        "answer": None
+                        if value is None
+                        else (value[0] if publish.is_withheld(value) else q.label_of(value)),
+                        "withheld": publish.is_withheld(value),
+                        "evidence": answer.get("evidence"),
+                        "note": answer.get("note"),
+                        "evidence_is_link": str(answer.get("evidence", "")).startswith(("https://", "http://")),
+                    }
+                )
             sections.append({"title": section.title, "rows": rows})
-        out.append({"id": bank.id, "title": bank.title, "version": bank.version, "hash": bank.content_hash,
-                    "sections": sections})
+        out.append(
+            {
+                "id": bank.id,
+                "title": bank.title,
+                "version": bank.version,
+                "hash": bank.content_hash,
+                "sections": sections,
+            }
+        )
     return out
 
 
@@ -144,12 +163,12 @@ def diff(before: Scored, after: Scored) -> dict:
 
 def compare(scoreds: list[Scored], only_differences: bool = True) -> dict:
     """Ratings per risk and the answers behind the scores, side by side."""
-    risk_rows: "OrderedDict[str, dict]" = OrderedDict()
+    risk_rows: OrderedDict[str, dict] = OrderedDict()
     for column, s in enumerate(scoreds):
         for r in s.result.risks:
             row = risk_rows.setdefault(r.id, {"id": r.id, "title": r.title, "cells": [None] * len(scoreds)})
             row["cells"][column] = r
-    key_questions: "OrderedDict[str, str]" = OrderedDict()
+    key_questions: OrderedDict[str, str] = OrderedDict()
     for s in scoreds:
         for bank in s.library.banks:
             for risk in bank.risks:
@@ -170,9 +189,20 @@ def compare(scoreds: list[Scored], only_differences: bool = True) -> dict:
 
 def index_json(rows: list[dict], url_for_version) -> list[dict]:
     """The machine-readable index: one entry per latest version."""
-    return [{
-        "id": r["publication_id"], "version": r["version"], "title": r["title"], "organisation": r["organisation"],
-        "stage": r["stage"], "rating": r["rating"], "banks": r["banks"], "decision": r["decision"],
-        "published_at": r["published_at"], "content_hash": r["content_hash"],
-        "withdrawn": bool(r.get("withdrawn_at")), "url": url_for_version(r["publication_id"], r["version"], "json"),
-    } for r in rows]
+    return [
+        {
+            "id": r["publication_id"],
+            "version": r["version"],
+            "title": r["title"],
+            "organisation": r["organisation"],
+            "stage": r["stage"],
+            "rating": r["rating"],
+            "banks": r["banks"],
+            "decision": r["decision"],
+            "published_at": r["published_at"],
+            "content_hash": r["content_hash"],
+            "withdrawn": bool(r.get("withdrawn_at")),
+            "url": url_for_version(r["publication_id"], r["version"], "json"),
+        }
+        for r in rows
+    ]

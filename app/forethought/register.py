@@ -16,23 +16,48 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, assessment as documents, escape, resources
+from . import __version__, escape, resources
+from . import assessment as documents
 from .banks import Library
 from .engine import AssessmentResult, MitigationResult, RiskResult, Score
 
 # The scores if the unknowns go badly (inherent_, residual_, target_), then the
 # same on what the team has told us (established_).
 CSV_COLUMNS = [
-    "bank", "risk_id", "title", "category", "risk_statement", "harmed",
-    "inherent_likelihood", "inherent_impact", "inherent_score", "inherent_rating",
-    "mitigations_in_place", "recommended_mitigations",
-    "residual_likelihood", "residual_impact", "residual_score", "residual_rating",
-    "target_likelihood", "target_impact", "target_score", "target_rating",
-    "red_flags", "open_red_flags", "rests_on_unknowns",
-    "established_arises", "established_inherent_score", "established_inherent_rating",
-    "established_residual_score", "established_residual_rating",
-    "established_target_score", "established_target_rating",
-    "owner", "review_date", "treatment", "note",
+    "bank",
+    "risk_id",
+    "title",
+    "category",
+    "risk_statement",
+    "harmed",
+    "inherent_likelihood",
+    "inherent_impact",
+    "inherent_score",
+    "inherent_rating",
+    "mitigations_in_place",
+    "recommended_mitigations",
+    "residual_likelihood",
+    "residual_impact",
+    "residual_score",
+    "residual_rating",
+    "target_likelihood",
+    "target_impact",
+    "target_score",
+    "target_rating",
+    "red_flags",
+    "open_red_flags",
+    "rests_on_unknowns",
+    "established_arises",
+    "established_inherent_score",
+    "established_inherent_rating",
+    "established_residual_score",
+    "established_residual_rating",
+    "established_target_score",
+    "established_target_rating",
+    "owner",
+    "review_date",
+    "treatment",
+    "note",
 ]
 
 
@@ -69,7 +94,7 @@ def report_templates() -> jinja2.Environment:
 
 
 def score_text(score: Score) -> escape.Markdown:
-    """"High (L3 × I4 = 12)", with the red flag named when it forced the rating."""
+    """ "High (L3 × I4 = 12)", with the red flag named when it forced the rating."""
     text = f"**{escape.md(score.rating_label)}**<br>L{score.likelihood} × I{score.impact} = {score.score}"
     if score.forced_by_red_flag:
         text += "<br>red flag"
@@ -94,8 +119,14 @@ def _mitigation_list(items: list[MitigationResult]) -> escape.Markdown:
         return escape.Markdown("None")
     parts = []
     for m in items:
-        lowers = ", ".join(x for x in (f"L−{m.lowers_likelihood}" if m.lowers_likelihood else "",
-                                       f"I−{m.lowers_impact}" if m.lowers_impact else "") if x)
+        lowers = ", ".join(
+            x
+            for x in (
+                f"L−{m.lowers_likelihood}" if m.lowers_likelihood else "",
+                f"I−{m.lowers_impact}" if m.lowers_impact else "",
+            )
+            if x
+        )
         parts.append(f"{m.id} {escape.one_line(m.action)} ({lowers})")
     return escape.Markdown("<br>".join(parts))
 
@@ -129,8 +160,14 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
             lowered = []
             for rid in m.risks:
                 lowering = next(x for x in library.bank(b.id).mitigations if x.id == m.id).lowering_for(rid)
-                parts = [p for p in (f"L−{lowering.likelihood}" if lowering.likelihood else "",
-                                     f"I−{lowering.impact}" if lowering.impact else "") if p]
+                parts = [
+                    p
+                    for p in (
+                        f"L−{lowering.likelihood}" if lowering.likelihood else "",
+                        f"I−{lowering.impact}" if lowering.impact else "",
+                    )
+                    if p
+                ]
                 lowered.append(f"{rid} {' '.join(parts)}")
             row = {"m": m, "lowers": "; ".join(lowered)}
             if m.status == "not_applicable":
@@ -178,11 +215,22 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "mitigation_list": _mitigation_list,
         "sources": sources,
         "sign_off": doc.get("sign_off"),
-        "decision_labels": {"proceed": "Proceed", "proceed_with_conditions": "Proceed with conditions",
-                            "do_not_proceed": "Do not proceed"},
-        "status_labels": {"not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
-                          "cannot_start": "Waiting on the profile", "not_applicable": "Not applicable", "recommended": "Recommended", "planned": "Planned",
-                          "in_place": "In place", "declined": "Declined"},
+        "decision_labels": {
+            "proceed": "Proceed",
+            "proceed_with_conditions": "Proceed with conditions",
+            "do_not_proceed": "Do not proceed",
+        },
+        "status_labels": {
+            "not_started": "Not started",
+            "in_progress": "In progress",
+            "completed": "Completed",
+            "cannot_start": "Waiting on the profile",
+            "not_applicable": "Not applicable",
+            "recommended": "Recommended",
+            "planned": "Planned",
+            "in_place": "In place",
+            "declined": "Declined",
+        },
         "hash": lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
     }
 
@@ -196,30 +244,46 @@ def rows(result: AssessmentResult) -> list[dict]:
     out = []
     for bank in result.banks:
         for r in bank.risks:
-            out.append({
-                "bank": bank.id, "risk_id": r.id, "title": r.title, "category": r.category or "",
-                "risk_statement": r.statement + ".", "harmed": r.harmed,
-                "inherent_likelihood": r.inherent.likelihood, "inherent_impact": r.inherent.impact,
-                "inherent_score": r.inherent.score, "inherent_rating": r.inherent.rating_label,
-                "mitigations_in_place": "; ".join(m.id for m in r.mitigations if m.status == "in_place"),
-                "recommended_mitigations": "; ".join(m.id for m in r.mitigations if m.status in ("recommended", "planned")),
-                "residual_likelihood": r.residual.likelihood, "residual_impact": r.residual.impact,
-                "residual_score": r.residual.score, "residual_rating": r.residual.rating_label,
-                "target_likelihood": r.target.likelihood, "target_impact": r.target.impact,
-                "target_score": r.target.score, "target_rating": r.target.rating_label,
-                "red_flags": "; ".join(f.id for f in r.red_flags),
-                "open_red_flags": "; ".join(f.id for f in r.red_flags if f.assumed),
-                "rests_on_unknowns": "; ".join(r.assumptions),
-                "established_arises": "yes" if r.established_applies else "may not arise",
-                "established_inherent_score": r.established_inherent.score,
-                "established_inherent_rating": r.established_inherent.rating_label,
-                "established_residual_score": r.established_residual.score,
-                "established_residual_rating": r.established_residual.rating_label,
-                "established_target_score": r.established_target.score,
-                "established_target_rating": r.established_target.rating_label,
-                "owner": r.owner or "", "review_date": r.review_date, "treatment": r.treatment or "",
-                "note": r.note or "",
-            })
+            out.append(
+                {
+                    "bank": bank.id,
+                    "risk_id": r.id,
+                    "title": r.title,
+                    "category": r.category or "",
+                    "risk_statement": r.statement + ".",
+                    "harmed": r.harmed,
+                    "inherent_likelihood": r.inherent.likelihood,
+                    "inherent_impact": r.inherent.impact,
+                    "inherent_score": r.inherent.score,
+                    "inherent_rating": r.inherent.rating_label,
+                    "mitigations_in_place": "; ".join(m.id for m in r.mitigations if m.status == "in_place"),
+                    "recommended_mitigations": "; ".join(
+                        m.id for m in r.mitigations if m.status in ("recommended", "planned")
+                    ),
+                    "residual_likelihood": r.residual.likelihood,
+                    "residual_impact": r.residual.impact,
+                    "residual_score": r.residual.score,
+                    "residual_rating": r.residual.rating_label,
+                    "target_likelihood": r.target.likelihood,
+                    "target_impact": r.target.impact,
+                    "target_score": r.target.score,
+                    "target_rating": r.target.rating_label,
+                    "red_flags": "; ".join(f.id for f in r.red_flags),
+                    "open_red_flags": "; ".join(f.id for f in r.red_flags if f.assumed),
+                    "rests_on_unknowns": "; ".join(r.assumptions),
+                    "established_arises": "yes" if r.established_applies else "may not arise",
+                    "established_inherent_score": r.established_inherent.score,
+                    "established_inherent_rating": r.established_inherent.rating_label,
+                    "established_residual_score": r.established_residual.score,
+                    "established_residual_rating": r.established_residual.rating_label,
+                    "established_target_score": r.established_target.score,
+                    "established_target_rating": r.established_target.rating_label,
+                    "owner": r.owner or "",
+                    "review_date": r.review_date,
+                    "treatment": r.treatment or "",
+                    "note": r.note or "",
+                }
+            )
     return out
 
 
@@ -234,13 +298,22 @@ def csv_text(result: AssessmentResult) -> str:
 
 def json_text(doc: dict, result: AssessmentResult, library: Library) -> str:
     """The assessment and its scored result together, for machines."""
-    return json.dumps({
-        "generated_by": f"Forethought {__version__}",
-        "banks": [{"id": b.id, "version": b.version, "content_hash": b.content_hash} for b in library.all_banks],
-        "method": result.method,
-        "assessment": doc,
-        "result": result.to_dict(),
-    }, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {
+                "generated_by": f"Forethought {__version__}",
+                "banks": [
+                    {"id": b.id, "version": b.version, "content_hash": b.content_hash} for b in library.all_banks
+                ],
+                "method": result.method,
+                "assessment": doc,
+                "result": result.to_dict(),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
 # --- The bank documentation ---------------------------------------------------
@@ -273,7 +346,10 @@ def bank_docs(library: Library) -> str:
         if q.type == "yes_no":
             return escape.Markdown("`yes` / `no`" + (" / `dont_know`" if q.dont_know else ""))
         if q.type == "number":
-            limits = [f"from {q.minimum:g}" if q.minimum is not None else "", f"to {q.maximum:g}" if q.maximum is not None else ""]
+            limits = [
+                f"from {q.minimum:g}" if q.minimum is not None else "",
+                f"to {q.maximum:g}" if q.maximum is not None else "",
+            ]
             text = ("Whole number" if q.integer else "Number") + "".join(f" {x}" for x in limits if x)
             return escape.md(text + (f", in {q.unit}" if q.unit else ""))
         return escape.md({"text": "Text", "list": "A list, one item per line", "date": "A date"}[q.type])
@@ -291,15 +367,25 @@ def bank_docs(library: Library) -> str:
     def lowers_text(m) -> str:
         parts = []
         for x in m.lowers:
-            bits = [b for b in (f"likelihood −{x.likelihood}" if x.likelihood else "", f"impact −{x.impact}" if x.impact else "") if b]
+            bits = [
+                b
+                for b in (
+                    f"likelihood −{x.likelihood}" if x.likelihood else "",
+                    f"impact −{x.impact}" if x.impact else "",
+                )
+                if b
+            ]
             parts.append(f"{x.risk}: {', '.join(bits)}")
         return "\n".join(parts)
 
     env = report_templates()
     return env.get_template("banks.md.j2").render(
-        library=library, method=library.method,
+        library=library,
+        method=library.method,
         hash=lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
-        describe=describe_md, answer_text=answer_text, driver_text=driver_text,
+        describe=describe_md,
+        answer_text=answer_text,
+        driver_text=driver_text,
         lowers_text=lowers_text,
         mitigation_ids=lambda bank, rid: ", ".join(m.id for m in bank.mitigations_for(rid)),
     )

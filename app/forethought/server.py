@@ -39,5 +39,12 @@ def is_loopback(host: str) -> bool:
 def serve(app, host: str, port: int, threads: int = 8) -> None:
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, host=host, port=port, threads=threads, ident="Forethought",
-                   max_request_body_size=4 * 1024 * 1024, clear_untrusted_proxy_headers=True)
+    waitress_serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="Forethought",
+        max_request_body_size=4 * 1024 * 1024,
+        clear_untrusted_proxy_headers=True,
+    )

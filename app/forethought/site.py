@@ -66,9 +66,13 @@ def environment() -> jinja2.Environment:
     from .web import _when
     from .web.rendering import markdown_html
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-                             autoescape=jinja2.select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.Undefined)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.Undefined,
+    )
     env.filters["markdown"] = markdown_html
     env.filters["when"] = _when
     return env
@@ -77,12 +81,20 @@ def environment() -> jinja2.Environment:
 def row(document: dict) -> dict:
     """An index row for a published document, as the store lists one."""
     summary = reading.summary(document)
-    return {"publication_id": document["publication"]["id"], "version": document["publication"]["version"],
-            "content_hash": document["integrity"]["content_hash"], "published_at": document["publication"]["published_at"],
-            "title": summary["title"], "organisation": summary["organisation"], "stage": summary["stage"],
-            "rating": summary["rating"], "banks": json.loads(summary["banks"]), "decision": summary["decision"],
-            "withdrawn_at": (document.get("withdrawal") or {}).get("withdrawn_at"),
-            "withdrawn_reason": (document.get("withdrawal") or {}).get("reason")}
+    return {
+        "publication_id": document["publication"]["id"],
+        "version": document["publication"]["version"],
+        "content_hash": document["integrity"]["content_hash"],
+        "published_at": document["publication"]["published_at"],
+        "title": summary["title"],
+        "organisation": summary["organisation"],
+        "stage": summary["stage"],
+        "rating": summary["rating"],
+        "banks": json.loads(summary["banks"]),
+        "decision": summary["decision"],
+        "withdrawn_at": (document.get("withdrawal") or {}).get("withdrawn_at"),
+        "withdrawn_reason": (document.get("withdrawal") or {}).get("reason"),
+    }
 
 
 def collect(paths: list[Path]) -> list[dict]:
@@ -104,7 +116,9 @@ def collect(paths: list[Path]) -> list[dict]:
             continue
         key = (document["publication"]["id"], document["publication"]["version"])
         if key in seen and seen[key] != document["integrity"]["content_hash"]:
-            problems.append(Problem(str(path), "/publication", f"a different document is already version {key[1]} of {key[0]}"))
+            problems.append(
+                Problem(str(path), "/publication", f"a different document is already version {key[1]} of {key[0]}")
+            )
             continue
         if key not in seen:
             seen[key] = document["integrity"]["content_hash"]
@@ -131,8 +145,9 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
     for versions in series.values():
         versions.sort(key=lambda d: d["publication"]["version"])
 
-    latest_rows = sorted((row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]),
-                         reverse=True)
+    latest_rows = sorted(
+        (row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]), reverse=True
+    )
     # Re-score every version before writing anything, so a file that cannot be
     # re-scored stops the build with its problems named, not halfway through.
     scoreds, problems = {}, []
@@ -155,36 +170,70 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
             bank_titles.update({b.id: b.title for b in scored.library.banks})
             method = method or scored.library.method
             page = env.get_template("public/version.html").render(
-                links=StaticLinks(3), s=scored, answers=reading.answers(scored), versions=version_rows,
-                context=scored.context(), decisions=reading.DECISIONS)
+                links=StaticLinks(3),
+                s=scored,
+                answers=reading.answers(scored),
+                versions=version_rows,
+                context=scored.context(),
+                decisions=reading.DECISIONS,
+            )
             write(f"p/{publication_id}/v{n}/index.html", page)
             write(f"p/{publication_id}/v{n}/assessment.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             write(f"p/{publication_id}/v{n}/register.md", scored.register_markdown())
             write(f"p/{publication_id}/v{n}/register.csv", register.csv_text(scored.result))
             if i == len(versions) - 1:
-                write(f"p/{publication_id}/index.html", env.get_template("public/version.html").render(
-                    links=StaticLinks(2), s=scored, answers=reading.answers(scored), versions=version_rows,
-                    context=scored.context(), decisions=reading.DECISIONS))
+                write(
+                    f"p/{publication_id}/index.html",
+                    env.get_template("public/version.html").render(
+                        links=StaticLinks(2),
+                        s=scored,
+                        answers=reading.answers(scored),
+                        versions=version_rows,
+                        context=scored.context(),
+                        decisions=reading.DECISIONS,
+                    ),
+                )
             if i > 0:
                 before = scoreds[(publication_id, versions[i - 1]["publication"]["version"])]
-                write(f"p/{publication_id}/diff-{before.publication['version']}-{n}.html",
-                      env.get_template("public/diff.html").render(links=StaticLinks(2), before=before, after=scored,
-                                                                  changes=reading.diff(before, scored)))
+                write(
+                    f"p/{publication_id}/diff-{before.publication['version']}-{n}.html",
+                    env.get_template("public/diff.html").render(
+                        links=StaticLinks(2), before=before, after=scored, changes=reading.diff(before, scored)
+                    ),
+                )
 
     if method is None:
         from .banks import bundled_library
+
         method = bundled_library().method
-    write("index.html", env.get_template("public/index.html").render(
-        links=StaticLinks(0), rows=latest_rows, total=len(latest_rows), args={}, choices={}, bank_titles=bank_titles,
-        method=method))
+    write(
+        "index.html",
+        env.get_template("public/index.html").render(
+            links=StaticLinks(0),
+            rows=latest_rows,
+            total=len(latest_rows),
+            args={},
+            choices={},
+            bank_titles=bank_titles,
+            method=method,
+        ),
+    )
     latest = [scoreds[(r["publication_id"], r["version"])] for r in latest_rows]
-    write("compare.html", env.get_template("public/compare.html").render(
-        links=StaticLinks(0), scoreds=latest, table=reading.compare(latest, only_differences=True), everything=False,
-        ids=[]))
+    write(
+        "compare.html",
+        env.get_template("public/compare.html").render(
+            links=StaticLinks(0),
+            scoreds=latest,
+            table=reading.compare(latest, only_differences=True),
+            everything=False,
+            ids=[],
+        ),
+    )
     links = StaticLinks(0)
-    write("index.json", json.dumps(reading.index_json(latest_rows, links.download), indent=2, ensure_ascii=False) + "\n")
+    write(
+        "index.json", json.dumps(reading.index_json(latest_rows, links.download), indent=2, ensure_ascii=False) + "\n"
+    )
     (out / "static").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STATIC / "forethought.css", out / "static" / "forethought.css")
     written.append(out / "static" / "forethought.css")
     return written
-

@@ -14,10 +14,11 @@ import json
 import secrets
 import sqlite3
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -27,18 +28,37 @@ migrations = Migrations("forethought")
 
 @migrations()
 def m001_assessments_and_history(db: Database) -> None:
-    db["assessments"].create({
-        "id": str,
-        "version": int,  # goes up by one with every change; used to cache scores
-        "document": str,  # the assessment JSON
-        "title": str, "organisation": str, "stage": str, "status": str, "rating": str,
-        "created": str, "updated": str, "duplicated_from": str,
-    }, pk="id", not_null={"version", "document", "created", "updated"})
+    db["assessments"].create(
+        {
+            "id": str,
+            "version": int,  # goes up by one with every change; used to cache scores
+            "document": str,  # the assessment JSON
+            "title": str,
+            "organisation": str,
+            "stage": str,
+            "status": str,
+            "rating": str,
+            "created": str,
+            "updated": str,
+            "duplicated_from": str,
+        },
+        pk="id",
+        not_null={"version", "document", "created", "updated"},
+    )
     db["assessments"].create_index(["updated"])
-    db["history"].create({
-        "id": int, "assessment_id": str, "version": int, "at": str, "who": str,
-        "action": str, "changes": str,
-    }, pk="id", foreign_keys=[("assessment_id", "assessments", "id")])
+    db["history"].create(
+        {
+            "id": int,
+            "assessment_id": str,
+            "version": int,
+            "at": str,
+            "who": str,
+            "action": str,
+            "changes": str,
+        },
+        pk="id",
+        foreign_keys=[("assessment_id", "assessments", "id")],
+    )
     db["history"].create_index(["assessment_id", "id"])
     db.execute("""
         CREATE TRIGGER history_no_update BEFORE UPDATE ON history
@@ -51,11 +71,28 @@ def m001_assessments_and_history(db: Database) -> None:
 
 @migrations()
 def m002_publications_and_reviews(db: Database) -> None:
-    db["published_versions"].create({
-        "id": int, "publication_id": str, "assessment_id": str, "version": int, "content_hash": str,
-        "published_at": str, "title": str, "organisation": str, "stage": str, "rating": str, "banks": str,
-        "decision": str, "document": str, "withdrawn_at": str, "withdrawn_reason": str, "withdrawn_by": str,
-    }, pk="id", not_null={"publication_id", "version", "content_hash", "published_at", "document"})
+    db["published_versions"].create(
+        {
+            "id": int,
+            "publication_id": str,
+            "assessment_id": str,
+            "version": int,
+            "content_hash": str,
+            "published_at": str,
+            "title": str,
+            "organisation": str,
+            "stage": str,
+            "rating": str,
+            "banks": str,
+            "decision": str,
+            "document": str,
+            "withdrawn_at": str,
+            "withdrawn_reason": str,
+            "withdrawn_by": str,
+        },
+        pk="id",
+        not_null={"publication_id", "version", "content_hash", "published_at", "document"},
+    )
     db["published_versions"].create_index(["publication_id", "version"], unique=True)
     db["published_versions"].create_index(["assessment_id"])
     # A published version never changes; withdrawing sets the withdrawal columns once.
@@ -68,10 +105,10 @@ def m002_publications_and_reviews(db: Database) -> None:
     db.execute("""
         CREATE TRIGGER published_no_delete BEFORE DELETE ON published_versions
         BEGIN SELECT RAISE(ABORT, 'published versions are never deleted'); END""")
-    db["review_subjects"].create({"content_hash": str, "document": str, "source": str, "added": str},
-                                 pk="content_hash")
-    db["review_notes"].create({"id": int, "content_hash": str, "target": str, "note": str, "who": str, "at": str},
-                              pk="id")
+    db["review_subjects"].create({"content_hash": str, "document": str, "source": str, "added": str}, pk="content_hash")
+    db["review_notes"].create(
+        {"id": int, "content_hash": str, "target": str, "note": str, "who": str, "at": str}, pk="id"
+    )
     db["review_notes"].create_index(["content_hash", "id"])
 
 
@@ -190,15 +227,21 @@ class Store:
 
     # --- assessments ----------------------------------------------------------
 
-    def create(self, document: dict, summary: dict, who: str, action: str,
-               duplicated_from: str | None = None) -> str:
+    def create(self, document: dict, summary: dict, who: str, action: str, duplicated_from: str | None = None) -> str:
         assessment_id = new_id()
         at = now()
         with self._write() as db:
-            db["assessments"].insert({
-                "id": assessment_id, "version": 1, "document": json.dumps(document, ensure_ascii=False),
-                "created": at, "updated": at, "duplicated_from": duplicated_from, **summary,
-            })
+            db["assessments"].insert(
+                {
+                    "id": assessment_id,
+                    "version": 1,
+                    "document": json.dumps(document, ensure_ascii=False),
+                    "created": at,
+                    "updated": at,
+                    "duplicated_from": duplicated_from,
+                    **summary,
+                }
+            )
             self._log(db, assessment_id, 1, at, who, action, [])
         return assessment_id
 
@@ -232,20 +275,35 @@ class Store:
             db.execute(
                 "UPDATE assessments SET document = ?, version = ?, updated = ?, title = ?, organisation = ?,"
                 " stage = ?, status = ?, rating = ?, established_rating = ? WHERE id = ?",
-                [json.dumps(result.document, ensure_ascii=False), version, at,
-                 result.summary.get("title"), result.summary.get("organisation"), result.summary.get("stage"),
-                 result.summary.get("status"), result.summary.get("rating"), result.summary.get("established_rating"),
-                 assessment_id],
+                [
+                    json.dumps(result.document, ensure_ascii=False),
+                    version,
+                    at,
+                    result.summary.get("title"),
+                    result.summary.get("organisation"),
+                    result.summary.get("stage"),
+                    result.summary.get("status"),
+                    result.summary.get("rating"),
+                    result.summary.get("established_rating"),
+                    assessment_id,
+                ],
             )
             self._log(db, assessment_id, version, at, who, result.action, result.changes)
         return self.get(assessment_id)
 
-    def _log(self, db: Database, assessment_id: str, version: int, at: str, who: str,
-             action: str, changes: list[dict]) -> None:
-        db["history"].insert({
-            "assessment_id": assessment_id, "version": version, "at": at, "who": who,
-            "action": action, "changes": json.dumps(changes, ensure_ascii=False),
-        })
+    def _log(
+        self, db: Database, assessment_id: str, version: int, at: str, who: str, action: str, changes: list[dict]
+    ) -> None:
+        db["history"].insert(
+            {
+                "assessment_id": assessment_id,
+                "version": version,
+                "at": at,
+                "who": who,
+                "action": action,
+                "changes": json.dumps(changes, ensure_ascii=False),
+            }
+        )
 
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM assessments").fetchone()[0]
@@ -254,21 +312,31 @@ class Store:
         """Assessments for the home page, most recently changed first."""
         rows = self.db.execute(
             "SELECT id, title, organisation, stage, status, rating, established_rating, updated FROM assessments"
-            " ORDER BY updated DESC, id LIMIT ? OFFSET ?", [limit, offset]).fetchall()
+            " ORDER BY updated DESC, id LIMIT ? OFFSET ?",
+            [limit, offset],
+        ).fetchall()
         keys = ["id", "title", "organisation", "stage", "status", "rating", "established_rating", "updated"]
         return [dict(zip(keys, row)) for row in rows]
 
     def history(self, assessment_id: str) -> list[dict]:
         rows = self.db.execute(
             "SELECT version, at, who, action, changes FROM history WHERE assessment_id = ? ORDER BY id DESC",
-            [assessment_id]).fetchall()
-        return [{"version": v, "at": at, "who": who, "action": action, "changes": json.loads(changes)}
-                for v, at, who, action, changes in rows]
+            [assessment_id],
+        ).fetchall()
+        return [
+            {"version": v, "at": at, "who": who, "action": action, "changes": json.loads(changes)}
+            for v, at, who, action, changes in rows
+        ]
 
     # --- publications ---------------------------------------------------------
 
-    def publish(self, assessment_id: str, build: Callable[[str, int, str | None, str], dict],
-                summarise: Callable[[dict], dict], who: str) -> dict:
+    def publish(
+        self,
+        assessment_id: str,
+        build: Callable[[str, int, str | None, str], dict],
+        summarise: Callable[[dict], dict],
+        who: str,
+    ) -> dict:
         """Publish the next version of an assessment's publication in one
         transaction. `build(series, version, previous_hash, published_at)`
         returns the published document."""
@@ -276,14 +344,22 @@ class Store:
         with self._write() as db:
             row = db.execute(
                 "SELECT publication_id, version, content_hash FROM published_versions WHERE assessment_id = ?"
-                " ORDER BY version DESC LIMIT 1", [assessment_id]).fetchone()
+                " ORDER BY version DESC LIMIT 1",
+                [assessment_id],
+            ).fetchone()
             series, version, previous = (row[0], row[1] + 1, row[2]) if row else (new_id(), 1, None)
             document = build(series, version, previous, at)
-            db["published_versions"].insert({
-                "publication_id": series, "assessment_id": assessment_id, "version": version,
-                "content_hash": document["integrity"]["content_hash"], "published_at": at,
-                "document": json.dumps(document, ensure_ascii=False), **summarise(document),
-            })
+            db["published_versions"].insert(
+                {
+                    "publication_id": series,
+                    "assessment_id": assessment_id,
+                    "version": version,
+                    "content_hash": document["integrity"]["content_hash"],
+                    "published_at": at,
+                    "document": json.dumps(document, ensure_ascii=False),
+                    **summarise(document),
+                }
+            )
             current = db.execute("SELECT version FROM assessments WHERE id = ?", [assessment_id]).fetchone()
             self._log(db, assessment_id, current[0], at, who, f"Published version {version}", [])
         return document
@@ -292,15 +368,34 @@ class Store:
         """Keep a published document made elsewhere (forethought publish), as it is."""
         publication = document["publication"]
         with self._write() as db:
-            db["published_versions"].insert({
-                "publication_id": publication["id"], "assessment_id": None, "version": publication["version"],
-                "content_hash": document["integrity"]["content_hash"], "published_at": publication["published_at"],
-                "document": json.dumps(document, ensure_ascii=False), **summary,
-            })
+            db["published_versions"].insert(
+                {
+                    "publication_id": publication["id"],
+                    "assessment_id": None,
+                    "version": publication["version"],
+                    "content_hash": document["integrity"]["content_hash"],
+                    "published_at": publication["published_at"],
+                    "document": json.dumps(document, ensure_ascii=False),
+                    **summary,
+                }
+            )
 
-    _PUBLISHED_COLUMNS = ("publication_id", "assessment_id", "version", "content_hash", "published_at", "title",
-                          "organisation", "stage", "rating", "established_rating", "banks", "decision", "withdrawn_at",
-                          "withdrawn_reason")
+    _PUBLISHED_COLUMNS = (
+        "publication_id",
+        "assessment_id",
+        "version",
+        "content_hash",
+        "published_at",
+        "title",
+        "organisation",
+        "stage",
+        "rating",
+        "established_rating",
+        "banks",
+        "decision",
+        "withdrawn_at",
+        "withdrawn_reason",
+    )
 
     def published_latest(self) -> list[dict]:
         """The latest version of every publication, newest first."""
@@ -308,25 +403,30 @@ class Store:
         rows = self.db.execute(
             f"SELECT {columns} FROM published_versions p WHERE version = "
             "(SELECT max(version) FROM published_versions q WHERE q.publication_id = p.publication_id)"
-            " ORDER BY published_at DESC, publication_id").fetchall()
+            " ORDER BY published_at DESC, publication_id"
+        ).fetchall()
         return [self._published_row(row) for row in rows]
 
     def published_versions(self, publication_id: str) -> list[dict]:
         columns = ", ".join(self._PUBLISHED_COLUMNS)
-        rows = self.db.execute(f"SELECT {columns} FROM published_versions WHERE publication_id = ? ORDER BY version",
-                               [publication_id]).fetchall()
+        rows = self.db.execute(
+            f"SELECT {columns} FROM published_versions WHERE publication_id = ? ORDER BY version", [publication_id]
+        ).fetchall()
         return [self._published_row(row) for row in rows]
 
     def published_for(self, assessment_id: str) -> list[dict]:
         columns = ", ".join(self._PUBLISHED_COLUMNS)
-        rows = self.db.execute(f"SELECT {columns} FROM published_versions WHERE assessment_id = ? ORDER BY version",
-                               [assessment_id]).fetchall()
+        rows = self.db.execute(
+            f"SELECT {columns} FROM published_versions WHERE assessment_id = ? ORDER BY version", [assessment_id]
+        ).fetchall()
         return [self._published_row(row) for row in rows]
 
     def published_document(self, publication_id: str, version: int) -> dict:
         row = self.db.execute(
             "SELECT document, withdrawn_at, withdrawn_reason FROM published_versions"
-            " WHERE publication_id = ? AND version = ?", [publication_id, version]).fetchone()
+            " WHERE publication_id = ? AND version = ?",
+            [publication_id, version],
+        ).fetchone()
         if row is None:
             raise NotFound(f"{publication_id} v{version}")
         document = json.loads(row[0])
@@ -342,14 +442,19 @@ class Store:
     def withdraw(self, publication_id: str, version: int, reason: str, who: str) -> None:
         at = now()
         with self._write() as db:
-            row = db.execute("SELECT assessment_id, withdrawn_at FROM published_versions"
-                             " WHERE publication_id = ? AND version = ?", [publication_id, version]).fetchone()
+            row = db.execute(
+                "SELECT assessment_id, withdrawn_at FROM published_versions WHERE publication_id = ? AND version = ?",
+                [publication_id, version],
+            ).fetchone()
             if row is None:
                 raise NotFound(f"{publication_id} v{version}")
             if row[1]:
                 return
-            db.execute("UPDATE published_versions SET withdrawn_at = ?, withdrawn_reason = ?, withdrawn_by = ?"
-                       " WHERE publication_id = ? AND version = ?", [at, reason, who, publication_id, version])
+            db.execute(
+                "UPDATE published_versions SET withdrawn_at = ?, withdrawn_reason = ?, withdrawn_by = ?"
+                " WHERE publication_id = ? AND version = ?",
+                [at, reason, who, publication_id, version],
+            )
             if row[0]:
                 current = db.execute("SELECT version FROM assessments WHERE id = ?", [row[0]]).fetchone()
                 self._log(db, row[0], current[0], at, who, f"Withdrew published version {version}: {reason}", [])
@@ -362,22 +467,31 @@ class Store:
         copy that claims the original's hash is a different subject."""
         with self._write() as db:
             if not db.execute("SELECT 1 FROM review_subjects WHERE content_hash = ?", [content_hash]).fetchone():
-                db["review_subjects"].insert({"content_hash": content_hash, "source": source, "added": now(),
-                                              "document": json.dumps(document, ensure_ascii=False)})
+                db["review_subjects"].insert(
+                    {
+                        "content_hash": content_hash,
+                        "source": source,
+                        "added": now(),
+                        "document": json.dumps(document, ensure_ascii=False),
+                    }
+                )
 
     def review_subject(self, content_hash: str) -> tuple[dict, str]:
-        row = self.db.execute("SELECT document, source FROM review_subjects WHERE content_hash = ?",
-                              [content_hash]).fetchone()
+        row = self.db.execute(
+            "SELECT document, source FROM review_subjects WHERE content_hash = ?", [content_hash]
+        ).fetchone()
         if row is None:
             raise NotFound(content_hash)
         return json.loads(row[0]), row[1]
 
     def add_review_note(self, content_hash: str, target: str, note: str, who: str) -> None:
         with self._write() as db:
-            db["review_notes"].insert({"content_hash": content_hash, "target": target, "note": note, "who": who,
-                                       "at": now()})
+            db["review_notes"].insert(
+                {"content_hash": content_hash, "target": target, "note": note, "who": who, "at": now()}
+            )
 
     def review_notes(self, content_hash: str) -> list[dict]:
-        rows = self.db.execute("SELECT target, note, who, at FROM review_notes WHERE content_hash = ? ORDER BY id",
-                               [content_hash]).fetchall()
+        rows = self.db.execute(
+            "SELECT target, note, who, at FROM review_notes WHERE content_hash = ? ORDER BY id", [content_hash]
+        ).fetchall()
         return [{"target": t, "note": n, "who": w, "at": a} for t, n, w, a in rows]

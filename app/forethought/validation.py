@@ -19,7 +19,11 @@ def inline_refs(schema: dict) -> dict:
 
     def refs_in(node: Any) -> set[str]:
         if isinstance(node, dict):
-            found = {node["$ref"].removeprefix("#/$defs/")} if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/") else set()
+            found = (
+                {node["$ref"].removeprefix("#/$defs/")}
+                if isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/$defs/")
+                else set()
+            )
             return found.union(*(refs_in(v) for v in node.values()))
         if isinstance(node, list):
             return set().union(*(refs_in(v) for v in node))
@@ -51,7 +55,9 @@ def inline_refs(schema: dict) -> dict:
         return node
 
     out = expand({k: v for k, v in schema.items() if k != "$defs"})
-    out["$defs"] = {name: expand(body) for name, body in defs.items() if name in recursive or name in _needed(out, defs, recursive)}
+    out["$defs"] = {
+        name: expand(body) for name, body in defs.items() if name in recursive or name in _needed(out, defs, recursive)
+    }
     return out
 
 
@@ -69,9 +75,7 @@ def _needed(node: Any, defs: dict, recursive: set) -> set:
     return names
 
 
-def schema_problems(
-    data: Any, validator: jsonschema.Draft202012Validator, name: str
-) -> list[Problem]:
+def schema_problems(data: Any, validator: jsonschema.Draft202012Validator, name: str) -> list[Problem]:
     """Schema errors as problems, each explained as plainly as the error allows."""
     problems = []
     for error in validator.iter_errors(data):
@@ -81,8 +85,13 @@ def schema_problems(
 
 
 _TYPE_WORDS = {
-    "string": "text", "integer": "a whole number", "number": "a number", "object": "an object",
-    "array": "a list", "boolean": "true or false", "null": "null",
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "object": "an object",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "null",
 }
 
 
@@ -109,7 +118,9 @@ def explain(error: jsonschema.ValidationError) -> str:
         return error.message.replace("is a dependency of", "is needed alongside")
     if v == "pattern":
         described = _description(error)
-        return f"{short(instance)} is not in the expected form" + (f": {described}" if described else f" (pattern {value})")
+        return f"{short(instance)} is not in the expected form" + (
+            f": {described}" if described else f" (pattern {value})"
+        )
     if v == "enum":
         return f"{short(instance)} is not one of {', '.join(map(repr, value))}"
     if v == "const":
@@ -155,5 +166,3 @@ def _description(error: jsonschema.ValidationError) -> str | None:
             return parent.schema["description"]
         parent = parent.parent
     return None
-
-

@@ -53,6 +53,7 @@ class Finding:
 @dataclass
 class Rescored:
     """The file's assessment, checked and scored again with the definitions it carries."""
+
     library: Library
     doc: dict
     result: AssessmentResult
@@ -73,9 +74,14 @@ class Report:
         return self.hash_ok and not self.problems
 
     def to_dict(self) -> dict:
-        return {"file": self.name, "ok": self.ok, "content_hash": self.content_hash, "hash_ok": self.hash_ok,
-                "mismatches": self.problems,
-                "findings": [f.__dict__ for f in self.findings]}
+        return {
+            "file": self.name,
+            "ok": self.ok,
+            "content_hash": self.content_hash,
+            "hash_ok": self.hash_ok,
+            "mismatches": self.problems,
+            "findings": [f.__dict__ for f in self.findings],
+        }
 
 
 @lru_cache(maxsize=1)
@@ -83,11 +89,17 @@ def published_validator() -> jsonschema.Draft202012Validator:
     def load(name: str) -> dict:
         return json.loads(resources.schema_path(name).read_text(encoding="utf-8"))
 
-    registry = Registry().with_resources([
-        (schema["$id"], Resource.from_contents(schema))
-        for schema in (load("question-bank.schema.json"), load("scoring-method.schema.json"))])
-    return jsonschema.Draft202012Validator(load("published-assessment.schema.json"), registry=registry,
-                                           format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    registry = Registry().with_resources(
+        [
+            (schema["$id"], Resource.from_contents(schema))
+            for schema in (load("question-bank.schema.json"), load("scoring-method.schema.json"))
+        ]
+    )
+    return jsonschema.Draft202012Validator(
+        load("published-assessment.schema.json"),
+        registry=registry,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
 
 
 def check_shape(published: Any, name: str) -> list[Problem]:
@@ -96,7 +108,7 @@ def check_shape(published: Any, name: str) -> list[Problem]:
     return schema_problems(published, published_validator(), name)
 
 
-_CARRIED: "OrderedDict[str, Library]" = OrderedDict()
+_CARRIED: OrderedDict[str, Library] = OrderedDict()
 _CARRIED_LOCK = Lock()
 
 
@@ -135,11 +147,15 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
     recomputed = publish.integrity(published)
     report.hash_ok = recomputed["content_hash"] == stored["content_hash"]
     if not report.hash_ok:
-        report.problems.append(f"content hash: stored {stored['content_hash']}, recomputed {recomputed['content_hash']}")
+        report.problems.append(
+            f"content hash: stored {stored['content_hash']}, recomputed {recomputed['content_hash']}"
+        )
     for where, value in recomputed["parts"].items():
         if stored["parts"].get(where) != value:
-            report.problems.append(f"{_describe(where)} ({where}) does not match its recorded digest"
-                                   + ("" if where in stored["parts"] else ": it has no recorded digest"))
+            report.problems.append(
+                f"{_describe(where)} ({where}) does not match its recorded digest"
+                + ("" if where in stored["parts"] else ": it has no recorded digest")
+            )
     for where in stored["parts"]:
         if where not in recomputed["parts"]:
             report.problems.append(f"{_describe(where)} ({where}) has a recorded digest but is missing")
@@ -192,11 +208,15 @@ def _compare(stored: dict, recomputed: dict) -> list[str]:
                 if a.get(stage, {}).get(key) != b[stage][key]:
                     out.append(f"{rid} {stage} {key}: stored {a.get(stage, {}).get(key)}, recomputed {b[stage][key]}")
         if sorted(f["id"] for f in a.get("red_flags", [])) != sorted(f["id"] for f in b["red_flags"]):
-            out.append(f"{rid} red flags: stored {[f['id'] for f in a.get('red_flags', [])]}, "
-                       f"recomputed {[f['id'] for f in b['red_flags']]}")
+            out.append(
+                f"{rid} red flags: stored {[f['id'] for f in a.get('red_flags', [])]}, "
+                f"recomputed {[f['id'] for f in b['red_flags']]}"
+            )
     for key in ("rating", "inherent", "target"):
         if stored.get("overall", {}).get(key) != recomputed["overall"][key]:
-            out.append(f"overall {key}: stored {stored.get('overall', {}).get(key)}, recomputed {recomputed['overall'][key]}")
+            out.append(
+                f"overall {key}: stored {stored.get('overall', {}).get(key)}, recomputed {recomputed['overall'][key]}"
+            )
     return out
 
 
@@ -211,18 +231,31 @@ def findings(published: dict, doc: dict, library: Library, result: dict, today: 
             if m["status"] == "in_place" and not m["evidence"] and m["id"] not in seen:
                 seen.add(m["id"])
                 how = "by the team" if m["in_place_by"] == "team" else "by the answers"
-                out.append(Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given"))
+                out.append(
+                    Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given")
+                )
     for bank in result["banks"]:
         for r in bank["risks"]:
             for f in r["red_flags"]:
-                out.append(Finding("red_flag", f["id"], f"{f['id']} on {r['id']}: {f['reason']}"
-                                   + (" (raised because it cannot be ruled out)" if f["assumed"] else "")))
+                out.append(
+                    Finding(
+                        "red_flag",
+                        f["id"],
+                        f"{f['id']} on {r['id']}: {f['reason']}"
+                        + (" (raised because it cannot be ruled out)" if f["assumed"] else ""),
+                    )
+                )
     high_impact = _high_impact_questions(library)
     for bank in result["banks"]:
         for q in bank["dont_know"]:
             if q["id"] in high_impact:
-                out.append(Finding("dont_know_high_impact", q["id"],
-                                   f"{q['id']} is answered \"don't know\" but drives {high_impact[q['id']]}: {q['prompt']}"))
+                out.append(
+                    Finding(
+                        "dont_know_high_impact",
+                        q["id"],
+                        f'{q["id"]} is answered "don\'t know" but drives {high_impact[q["id"]]}: {q["prompt"]}',
+                    )
+                )
     for r in published.get("redactions", []):
         out.append(Finding("withheld", r["pointer"], f"{r['pointer']} is withheld: {r['reason']}"))
     for bank in result["banks"]:
@@ -252,4 +285,3 @@ def load(path: str | Path) -> Any:
     if problems:
         raise ProblemsFound(problems)
     return data
-

@@ -13,9 +13,18 @@ import pytest
 from ..live import LiveServer
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-default-apps", "--disable-quic"]
+ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-quic",
+]
 
 
 MISSING = "needs Debian's chromium: sudo apt-get install chromium (.ci/run installs it in CI)"
@@ -71,7 +80,9 @@ def axe():
     def check(page, label: str) -> None:
         results = checker.run(page)
         bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        detail = "; ".join(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad)
+        detail = "; ".join(
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
+        )
         assert not bad, f"axe on {label}: {detail}"
         seen.append(label)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import subprocess
 
-
 from ..conftest import ROOT
 from ..live import FORETHOUGHT, LiveServer
 
@@ -27,8 +26,10 @@ def answer_everything_on_the_page(page) -> None:
                 page.fill(f"[name='{name}-day']", "1")
                 page.fill(f"[name='{name}-month']", "4")
                 page.fill(f"[name='{name}-year']", "2027")
-    for field in page.locator("form .ft-form-group > input.ft-input, form .ft-form-group > .ft-input-wrapper > input, "
-                              "form .ft-form-group > textarea.ft-textarea").all():
+    for field in page.locator(
+        "form .ft-form-group > input.ft-input, form .ft-form-group > .ft-input-wrapper > input, "
+        "form .ft-form-group > textarea.ft-textarea"
+    ).all():
         name = field.get_attribute("name")
         if name.endswith(("-evidence", "-note")) or field.input_value():
             continue
@@ -142,9 +143,14 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
 
     # The remaining page types.
     assessment = page.url.split("/register")[0]
-    for url, label in [(assessment + "/history", "the history"), (assessment + "/duplicate", "copy for the next stage"),
-                       (server.url + "/import", "import"), (server.url + "/your-name", "your name"),
-                       (server.url + "/", "the home page with an assessment"), (server.url + "/nowhere", "not found")]:
+    for url, label in [
+        (assessment + "/history", "the history"),
+        (assessment + "/duplicate", "copy for the next stage"),
+        (server.url + "/import", "import"),
+        (server.url + "/your-name", "your name"),
+        (server.url + "/", "the home page with an assessment"),
+        (server.url + "/nowhere", "not found"),
+    ]:
         page.goto(url)
         axe(page, label)
     page.goto(assessment + "/profile/people")
@@ -153,7 +159,9 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     assert page.title().startswith("Error: People and data")
     axe(page, "a page with errors")
     page.goto(server.url + "/import")
-    page.set_input_files("input[type=file]", files=[{"name": "bad.json", "mimeType": "application/json", "buffer": b"{nope"}])
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "bad.json", "mimeType": "application/json", "buffer": b"{nope"}]
+    )
     page.get_by_role("button", name="Import the file").click()
     assert "The file cannot be imported" in page.content()
     axe(page, "import errors")
@@ -163,8 +171,13 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
 def test_signing_in_on_a_shared_server(page, axe, tmp_path):
     """Served to the network (0.0.0.0), the app asks for the password first."""
     db = tmp_path / "shared.db"
-    subprocess.run([FORETHOUGHT, "set-password", "--db", str(db)], input="correct horse battery\ncorrect horse battery\n",
-                   text=True, check=True, capture_output=True)
+    subprocess.run(
+        [FORETHOUGHT, "set-password", "--db", str(db)],
+        input="correct horse battery\ncorrect horse battery\n",
+        text=True,
+        check=True,
+        capture_output=True,
+    )
     live = LiveServer(db, extra=("--host", "0.0.0.0")).start()
     try:
         page.goto(live.url + "/")
@@ -191,7 +204,10 @@ def test_a_draft_shows_both_readings_and_what_to_answer_next(page, server, axe):
     assert "on what you have told us" in panel and "Critical if the unknowns go badly" in panel
     assert page.get_by_role("heading", name="Open red flags").count() == 1
     first_risk = page.locator("section.ft-risk table").first
-    assert first_risk.locator("thead").inner_text().strip().split("\t")[1:] == ["On what you have told us", "If the unknowns go badly"]
+    assert first_risk.locator("thead").inner_text().strip().split("\t")[1:] == [
+        "On what you have told us",
+        "If the unknowns go badly",
+    ]
     axe(page, "the results page of a draft")
     next_items = page.locator("#answer-these-next + p + ol li")
     assert next_items.count() >= 3

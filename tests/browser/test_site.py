@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-
 from forethought.cli import cli
 
 from ..conftest import ROOT

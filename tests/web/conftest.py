@@ -11,7 +11,6 @@ from collections import Counter
 import html5lib
 import pytest
 from bs4 import BeautifulSoup
-
 from forethought.banks import bundled_library
 from forethought.store import Store
 from forethought.web import create_app
@@ -78,7 +77,11 @@ class ClientRequest:
             for name, value in self.hidden_fields(url).items():
                 data.setdefault(name, value)
         response = self.client.post(url, data=data, **kwargs)
-        assert response.status_code == expected_status, (url, response.status_code, response.get_data(as_text=True)[:2000])
+        assert response.status_code == expected_status, (
+            url,
+            response.status_code,
+            response.get_data(as_text=True)[:2000],
+        )
         if response.mimetype == "text/html" and response.status_code not in (302, 303):
             return check_page(response.get_data(as_text=True)), response
         return None, response

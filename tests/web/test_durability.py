@@ -22,8 +22,10 @@ def server(tmp_path):
 
 def test_a_killed_server_loses_no_saved_answer(server, tmp_path):
     browser = Browserish(server)
-    status, headers, _ = browser.post_form("/assessments/new", {
-        "PR-01": "Durability", "PR-02": "Anytown Council", "PR-03": "planning", "PR-08": "Testing crashes."})
+    status, headers, _ = browser.post_form(
+        "/assessments/new",
+        {"PR-01": "Durability", "PR-02": "Anytown Council", "PR-03": "planning", "PR-08": "Testing crashes."},
+    )
     assert status == 302
     aid = assessment_id_from(headers)
     acknowledged: list[int] = []
@@ -62,9 +64,14 @@ def test_a_killed_server_loses_no_saved_answer(server, tmp_path):
         saved = int(html.split('id="PR-10"', 1)[1].split(">", 1)[1].split("<", 1)[0].removeprefix("answer "))
         # The last acknowledged save is there (or a later one whose reply the kill cut off).
         assert saved >= last, (saved, last)
-        history = sqlite3.connect(tmp_path / "forethought.db").execute(
-            "SELECT changes FROM history WHERE assessment_id = ?", [aid]).fetchall()
-        recorded = {int(c[0].split('"after": "answer ')[1].split('"')[0]) for c in history if '"after": "answer ' in c[0]}
+        history = (
+            sqlite3.connect(tmp_path / "forethought.db")
+            .execute("SELECT changes FROM history WHERE assessment_id = ?", [aid])
+            .fetchall()
+        )
+        recorded = {
+            int(c[0].split('"after": "answer ')[1].split('"')[0]) for c in history if '"after": "answer ' in c[0]
+        }
         assert set(acknowledged) <= recorded, sorted(set(acknowledged) - recorded)[:5]
     finally:
         restarted.stop()

@@ -13,16 +13,22 @@ LIBRARY = bundled_library()
 
 
 def start(client_request, **answers) -> str:
-    data = {"PR-01": "Town centre cameras", "PR-02": "Anytown Council", "PR-03": "planning",
-            "PR-08": "Cameras that count people in the town centre."}
+    data = {
+        "PR-01": "Town centre cameras",
+        "PR-02": "Anytown Council",
+        "PR-03": "planning",
+        "PR-08": "Cameras that count people in the town centre.",
+    }
     data.update(answers)
     _, response = client_request.post("/assessments/new", data)
     return location_id(response)
 
 
 def test_creating_an_assessment_from_the_profile(client_request, store):
-    _, response = client_request.post("/assessments/new", {
-        "PR-01": "Town centre cameras", "PR-02": "Anytown Council", "PR-03": "planning", "PR-08": "Counts people."})
+    _, response = client_request.post(
+        "/assessments/new",
+        {"PR-01": "Town centre cameras", "PR-02": "Anytown Council", "PR-03": "planning", "PR-08": "Counts people."},
+    )
     assert response.headers["Location"].endswith("/profile/people")
     record = store.get(location_id(response))
     assert record.title == "Town centre cameras" and record.stage == "Planning"
@@ -31,9 +37,13 @@ def test_creating_an_assessment_from_the_profile(client_request, store):
 
 def test_profile_answers_screen_banks_in_and_out(client_request, store):
     aid = start(client_request)
-    client_request.post(f"/a/{aid}/profile/people", {"PR-11": "under_1k", "PR-12": "no", "PR-13": "no", "PR-10": "Staff"})
-    client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "no", "PR-16": "no", "PR-17": "none",
-                                                        "PR-18": "not_public_facing", "PR-23": ["software"]})
+    client_request.post(
+        f"/a/{aid}/profile/people", {"PR-11": "under_1k", "PR-12": "no", "PR-13": "no", "PR-10": "Staff"}
+    )
+    client_request.post(
+        f"/a/{aid}/profile/screening",
+        {"PR-15": "no", "PR-16": "no", "PR-17": "none", "PR-18": "not_public_facing", "PR-23": ["software"]},
+    )
     page = client_request.get(f"/a/{aid}")
     hints = page.select(".ft-task-list__hint")
     assert any("Not needed: The system does not" in h.text for h in hints)
@@ -54,10 +64,17 @@ def test_save_and_continue_walks_the_sections_then_checks_answers(client_request
     _, response = client_request.post(f"/a/{aid}/profile/contract", {"PR-24": "up_to_3", "PR-25": "break_clause"})
     assert response.headers["Location"].endswith("/profile/check")
     page = client_request.get(response.headers["Location"])
-    rows = {row.dt.get_text(" ", strip=True): row.select_one(".ft-summary-list__value").get_text(" ", strip=True)
-            for row in page.select(".ft-summary-list__row")}
+    rows = {
+        row.dt.get_text(" ", strip=True): row.select_one(".ft-summary-list__value").get_text(" ", strip=True)
+        for row in page.select(".ft-summary-list__row")
+    }
     assert rows["PR-11 How many people will it affect each year?"] == "10,000 to 100,000"
-    assert rows["PR-12 Are people in vulnerable situations among the people it is for, or a large share of those it affects?"] == "Not answered"
+    assert (
+        rows[
+            "PR-12 Are people in vulnerable situations among the people it is for, or a large share of those it affects?"
+        ]
+        == "Not answered"
+    )
 
 
 def test_save_and_return_goes_to_the_task_list(client_request):
@@ -82,10 +99,22 @@ def test_a_follow_up_question_appears_once_its_question_is_answered(client_reque
 
 def test_every_answer_type_round_trips(client_request, store):
     aid = start(client_request)
-    client_request.post(f"/a/{aid}/profile/about", {
-        "PR-01": "Town centre cameras", "PR-02": "Anytown Council", "PR-03": "contract", "PR-04": "dont_know",
-        "PR-05": "Acme Vision Ltd", "PR-06": "ocds-b5fd17-0001\n\nocds-b5fd17-0002\n", "PR-07": "Tender 12",
-        "PR-08": "Counts people.\nLine two.", "PR-09-day": "1", "PR-09-month": "4", "PR-09-year": "2027"})
+    client_request.post(
+        f"/a/{aid}/profile/about",
+        {
+            "PR-01": "Town centre cameras",
+            "PR-02": "Anytown Council",
+            "PR-03": "contract",
+            "PR-04": "dont_know",
+            "PR-05": "Acme Vision Ltd",
+            "PR-06": "ocds-b5fd17-0001\n\nocds-b5fd17-0002\n",
+            "PR-07": "Tender 12",
+            "PR-08": "Counts people.\nLine two.",
+            "PR-09-day": "1",
+            "PR-09-month": "4",
+            "PR-09-year": "2027",
+        },
+    )
     answers = store.get(aid).document["banks"]["profile"]["answers"]
     assert answers["PR-04"] == {"value": "dont_know"}
     assert answers["PR-06"] == {"value": ["ocds-b5fd17-0001", "ocds-b5fd17-0002"]}
@@ -95,19 +124,31 @@ def test_every_answer_type_round_trips(client_request, store):
     assert page.find(id="PR-09-day")["value"] == "1" and page.find(id="PR-09-year")["value"] == "2027"
     assert page.find(id="PR-06").text == "ocds-b5fd17-0001\nocds-b5fd17-0002"
     # Clearing an answer removes it: empty means unanswered, never "none".
-    client_request.post(f"/a/{aid}/profile/about", {"PR-01": "Town centre cameras", "PR-02": "Anytown Council",
-                                                    "PR-03": "contract", "PR-08": "Counts people."})
+    client_request.post(
+        f"/a/{aid}/profile/about",
+        {"PR-01": "Town centre cameras", "PR-02": "Anytown Council", "PR-03": "contract", "PR-08": "Counts people."},
+    )
     assert "PR-06" not in store.get(aid).document["banks"]["profile"]["answers"]
 
 
 def test_checkboxes_numbers_evidence_and_notes(client_request, store):
     aid = start(client_request)
     client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "yes"})
-    client_request.post(f"/a/{aid}/surveillance/purpose", {
-        "SV-01": "specific_evidenced", "SV-01-evidence": "Business case v2, section 3", "SV-01-note": "Agreed by cabinet",
-        "SV-02": ["counting", "cctv"]})
+    client_request.post(
+        f"/a/{aid}/surveillance/purpose",
+        {
+            "SV-01": "specific_evidenced",
+            "SV-01-evidence": "Business case v2, section 3",
+            "SV-01-note": "Agreed by cabinet",
+            "SV-02": ["counting", "cctv"],
+        },
+    )
     answers = store.get(aid).document["banks"]["surveillance"]["answers"]
-    assert answers["SV-01"] == {"value": "specific_evidenced", "evidence": "Business case v2, section 3", "note": "Agreed by cabinet"}
+    assert answers["SV-01"] == {
+        "value": "specific_evidenced",
+        "evidence": "Business case v2, section 3",
+        "note": "Agreed by cabinet",
+    }
     assert answers["SV-02"] == {"value": ["counting", "cctv"]}
     client_request.post(f"/a/{aid}/surveillance/data", {"SV-13": "31"})
     assert store.get(aid).document["banks"]["surveillance"]["answers"]["SV-13"] == {"value": 31}
@@ -124,34 +165,64 @@ def test_bad_values_get_clear_errors_and_nothing_is_saved(client_request, store)
     assert page.find(id="SV-13-error").text.strip() == "Error: Enter a number, like 30"
     assert page.find(id="SV-13")["value"] == "about a month"  # the input is kept on screen
     assert store.get(aid).version == before
-    page, _ = client_request.post(f"/a/{aid}/profile/about", {"PR-01": "X", "PR-02": "Y", "PR-03": "planning",
-                                                              "PR-08": "Z", "PR-09-day": "31", "PR-09-month": "2",
-                                                              "PR-09-year": "2027"}, expected_status=200)
+    page, _ = client_request.post(
+        f"/a/{aid}/profile/about",
+        {
+            "PR-01": "X",
+            "PR-02": "Y",
+            "PR-03": "planning",
+            "PR-08": "Z",
+            "PR-09-day": "31",
+            "PR-09-month": "2",
+            "PR-09-year": "2027",
+        },
+        expected_status=200,
+    )
     assert page.select_one(".ft-error-summary a")["href"] == "#PR-09-day"
-    page, _ = client_request.post(f"/a/{aid}/profile/about", {"PR-01": "X", "PR-02": "Y", "PR-03": "planning",
-                                                              "PR-08": "Z", "PR-06": "not-an-ocid"}, expected_status=200)
+    page, _ = client_request.post(
+        f"/a/{aid}/profile/about",
+        {"PR-01": "X", "PR-02": "Y", "PR-03": "planning", "PR-08": "Z", "PR-06": "not-an-ocid"},
+        expected_status=200,
+    )
     assert "is not right: an ocid starts with ocds-" in page.select_one(".ft-error-summary").text
 
 
 def test_results_actions_and_the_register(client_request, store):
     aid = start(client_request)
-    client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "yes", "PR-16": "no", "PR-17": "none",
-                                                        "PR-18": "not_public_facing", "PR-23": ["watching_system"]})
+    client_request.post(
+        f"/a/{aid}/profile/screening",
+        {"PR-15": "yes", "PR-16": "no", "PR-17": "none", "PR-18": "not_public_facing", "PR-23": ["watching_system"]},
+    )
     page = client_request.get(f"/a/{aid}/results")
     first_risk = page.select_one("section.ft-risk")["id"]
     assert first_risk.startswith(("SV-", "PT-"))
     page = client_request.get(f"/a/{aid}/surveillance/actions")
     mitigation = page.select_one("select[name$='-status']")["name"].removesuffix("-status")
     risk = next(r.id for r in LIBRARY.bank("surveillance").risks)
-    client_request.post(f"/a/{aid}/surveillance/actions", {
-        f"{mitigation}-status": "planned", f"{mitigation}-owner": "Head of Community Safety",
-        f"{mitigation}-due": "2027-03-31", f"{risk}-owner": "Director of Place", f"{risk}-treatment": "treat"})
+    client_request.post(
+        f"/a/{aid}/surveillance/actions",
+        {
+            f"{mitigation}-status": "planned",
+            f"{mitigation}-owner": "Head of Community Safety",
+            f"{mitigation}-due": "2027-03-31",
+            f"{risk}-owner": "Director of Place",
+            f"{risk}-treatment": "treat",
+        },
+    )
     bank = store.get(aid).document["banks"]["surveillance"]
-    assert bank["mitigations"][mitigation] == {"status": "planned", "owner": "Head of Community Safety", "due": "2027-03-31"}
+    assert bank["mitigations"][mitigation] == {
+        "status": "planned",
+        "owner": "Head of Community Safety",
+        "due": "2027-03-31",
+    }
     assert bank["risks"][risk] == {"owner": "Director of Place", "treatment": "treat"}
-    page, _ = client_request.post(f"/a/{aid}/surveillance/actions", {f"{mitigation}-status": "declined"}, expected_status=200)
+    page, _ = client_request.post(
+        f"/a/{aid}/surveillance/actions", {f"{mitigation}-status": "declined"}, expected_status=200
+    )
     assert "Say why you are declining this mitigation" in page.text
-    page, _ = client_request.post(f"/a/{aid}/surveillance/actions", {f"{mitigation}-due": "next spring"}, expected_status=200)
+    page, _ = client_request.post(
+        f"/a/{aid}/surveillance/actions", {f"{mitigation}-due": "next spring"}, expected_status=200
+    )
     assert "Enter a date like 2027-03-31" in page.text
 
     register_md = client_request.client.get(f"/a/{aid}/register.md")
@@ -171,8 +242,10 @@ def test_export_then_import_makes_an_identical_copy(client_request, store):
     aid = start(client_request)
     exported = client_request.client.get(f"/a/{aid}/assessment.json").get_data()
     import io
-    _, response = client_request.post("/import", {"file": (io.BytesIO(exported), "cameras.json")},
-                                      content_type="multipart/form-data")
+
+    _, response = client_request.post(
+        "/import", {"file": (io.BytesIO(exported), "cameras.json")}, content_type="multipart/form-data"
+    )
     new_id = location_id(response)
     assert new_id != aid
     assert store.get(new_id).document == store.get(aid).document

@@ -4,20 +4,27 @@ including every section of every bank."""
 from __future__ import annotations
 
 import pytest
-
 from forethought import assessment, engine
 from forethought.banks import bundled_library
 from forethought.web import journey
 
 LIBRARY = bundled_library()
-ALL_BANKS_APPLY = {"PR-04": "from_1m", "PR-13": "yes", "PR-15": "yes", "PR-16": "yes", "PR-17": "decides",
-                   "PR-18": "digital_only", "PR-23": ["data_service"]}
+ALL_BANKS_APPLY = {
+    "PR-04": "from_1m",
+    "PR-13": "yes",
+    "PR-15": "yes",
+    "PR-16": "yes",
+    "PR-17": "decides",
+    "PR-18": "digital_only",
+    "PR-23": ["data_service"],
+}
 
 
 def seeded(store, answers: dict, title: str = "Town centre cameras") -> str:
     doc = assessment.new_document(LIBRARY, "2026-11-21")
-    doc["banks"]["profile"]["answers"].update({
-        "PR-01": {"value": title}, "PR-02": {"value": "Anytown Council"}, "PR-03": {"value": "planning"}})
+    doc["banks"]["profile"]["answers"].update(
+        {"PR-01": {"value": title}, "PR-02": {"value": "Anytown Council"}, "PR-03": {"value": "planning"}}
+    )
     for qid, value in answers.items():
         doc["banks"][LIBRARY.questions[qid].bank_id]["answers"][qid] = {"value": value}
     checked, problems = assessment.check(doc, LIBRARY)
@@ -55,7 +62,7 @@ def test_new_assessment_page(client_request):
 def test_task_list(client_request, assessment_id):
     page = client_request.get(f"/a/{assessment_id}")
     names = [a.text for a in page.select(".ft-task-list__name a")]
-    assert [b.title for b in LIBRARY.all_banks] == names[:len(LIBRARY.all_banks)]
+    assert [b.title for b in LIBRARY.all_banks] == names[: len(LIBRARY.all_banks)]
 
 
 def test_a_bank_cannot_start_while_a_dont_know_leaves_open_whether_it_applies(client_request, store):

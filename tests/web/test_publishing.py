@@ -9,18 +9,22 @@ import json
 import sqlite3
 
 import pytest
-from werkzeug.security import generate_password_hash
-
 from forethought import assessment, engine, verify
 from forethought.banks import bundled_library
 from forethought.web import PASSWORD_SETTING, create_app, journey
+from werkzeug.security import generate_password_hash
 
 from ..conftest import ROOT
 from .conftest import ClientRequest
 
 LIBRARY = bundled_library()
 SECRET_NOTE = "Camera 14 overlooks the refuge at 22 Mill Lane"
-SIGN_OFF = {"name": "Sam Patel", "role": "Director of Place", "date": "2026-11-30", "decision": "proceed_with_conditions"}
+SIGN_OFF = {
+    "name": "Sam Patel",
+    "role": "Director of Place",
+    "date": "2026-11-30",
+    "decision": "proceed_with_conditions",
+}
 
 
 @pytest.fixture
@@ -48,8 +52,10 @@ def publish(client_request, aid: str, withhold: dict | None = None, **sign_off) 
 
 
 def public_text(client_request, url: str) -> str:
-    pages = [client_request.client.get(u).get_data(as_text=True) for u in
-             (url, url + ".json", url + ".md", url + ".csv", "/published/", "/published/index.json")]
+    pages = [
+        client_request.client.get(u).get_data(as_text=True)
+        for u in (url, url + ".json", url + ".md", url + ".csv", "/published/", "/published/index.json")
+    ]
     return "\n".join(pages)
 
 
@@ -81,9 +87,16 @@ def test_a_published_page_never_shows_a_withheld_value(client_request, aid):
 
 def test_a_published_page_shows_nothing_from_the_draft(client_request, store, aid):
     url = publish(client_request, aid)
-    client_request.post(f"/a/{aid}/profile/about", {"PR-01": "Town centre CCTV renewal", "PR-02": "Anytown Borough Council",
-                                                    "PR-03": "contract", "PR-04": "from_250k",
-                                                    "PR-08": "DRAFT: now with facial recognition"})
+    client_request.post(
+        f"/a/{aid}/profile/about",
+        {
+            "PR-01": "Town centre CCTV renewal",
+            "PR-02": "Anytown Borough Council",
+            "PR-03": "contract",
+            "PR-04": "from_250k",
+            "PR-08": "DRAFT: now with facial recognition",
+        },
+    )
     text = public_text(client_request, url)
     assert "DRAFT: now with facial recognition" not in text
     # Drafts that were never published are not listed at all.
@@ -135,9 +148,22 @@ def test_public_pages_need_no_sign_in_but_publishing_does(store, aid):
     locked = ClientRequest(create_app(store, LIBRARY, require_password=True).test_client())
     assert locked.client.get(f"/a/{aid}/publish").status_code == 302
     from forethought import publish as publishing
-    store.publish(aid, lambda series, version, previous, at: publishing.publish(
-        doc, LIBRARY, sign_off=SIGN_OFF, redactions=[], series=series, version=version, published_at=at,
-        previous_content_hash=previous), __import__("forethought.published", fromlist=["summary"]).summary, "Test")
+
+    store.publish(
+        aid,
+        lambda series, version, previous, at: publishing.publish(
+            doc,
+            LIBRARY,
+            sign_off=SIGN_OFF,
+            redactions=[],
+            series=series,
+            version=version,
+            published_at=at,
+            previous_content_hash=previous,
+        ),
+        __import__("forethought.published", fromlist=["summary"]).summary,
+        "Test",
+    )
     page = locked.get("/published/")
     link = page.select_one("tbody a")["href"]
     locked.get(link)
@@ -203,24 +229,37 @@ def test_review_of_a_published_version(client_request, store, aid):
 
 def test_review_an_uploaded_file_good_tampered_and_broken(client_request):
     good = (ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_bytes()
-    _, response = client_request.post("/review/", {"file": (io.BytesIO(good), "lfr.json")}, content_type="multipart/form-data")
+    _, response = client_request.post(
+        "/review/", {"file": (io.BytesIO(good), "lfr.json")}, content_type="multipart/form-data"
+    )
     page = client_request.get(response.headers["Location"])
     assert "The scores check out." in page.text and "Red flags" in page.text
     tampered = json.loads(good)
     tampered["result"]["overall"]["rating"] = "low"
-    _, response = client_request.post("/review/", {"file": (io.BytesIO(json.dumps(tampered).encode()), "t.json")},
-                                      content_type="multipart/form-data")
+    _, response = client_request.post(
+        "/review/", {"file": (io.BytesIO(json.dumps(tampered).encode()), "t.json")}, content_type="multipart/form-data"
+    )
     page = client_request.get(response.headers["Location"])
     assert "This file does not check out" in page.text and "overall rating: stored low" in page.text
-    page, _ = client_request.post("/review/", {"file": (io.BytesIO(b"{nope"), "bad.json")}, expected_status=422,
-                                  content_type="multipart/form-data")
+    page, _ = client_request.post(
+        "/review/",
+        {"file": (io.BytesIO(b"{nope"), "bad.json")},
+        expected_status=422,
+        content_type="multipart/form-data",
+    )
     assert "The file cannot be reviewed" in page.text and "not valid JSON" in page.text
 
 
 def test_every_public_and_review_page_passes_the_page_checks(client_request, store, aid):
     url = publish(client_request, aid, withhold={"/banks/surveillance/answers/SV-18/note": "Identifies a refuge"})
-    for target in (url, "/published/", f"/a/{aid}/publish", f"/a/{aid}/published/1/withdraw", "/review/",
-                   "/published/compare"):
+    for target in (
+        url,
+        "/published/",
+        f"/a/{aid}/publish",
+        f"/a/{aid}/published/1/withdraw",
+        "/review/",
+        "/published/compare",
+    ):
         client_request.get(target)
 
 
@@ -230,7 +269,11 @@ def test_a_file_whose_definitions_cannot_be_used_gets_a_clear_message(client_req
     broken = json.loads((ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_bytes())
     bank = broken["method"]["banks"][1]
     bank["risks"][0]["likelihood"]["drivers"][0]["question"] = bank["prefix"] + "-99"
-    page, _ = client_request.post("/review/", {"file": (io.BytesIO(json.dumps(broken).encode()), "broken.json")},
-                                  expected_status=422, content_type="multipart/form-data")
+    page, _ = client_request.post(
+        "/review/",
+        {"file": (io.BytesIO(json.dumps(broken).encode()), "broken.json")},
+        expected_status=422,
+        content_type="multipart/form-data",
+    )
     assert "The file cannot be reviewed" in page.text
     assert f"refers to question '{bank['prefix']}-99', which does not exist" in page.text

@@ -20,8 +20,9 @@ def test_a_conflicting_save_is_refused_with_the_input_kept(client_request, store
     url = f"/a/{aid}/profile/people"
     first, second = tab(client_request, url), tab(client_request, url)
     client_request.post(url, {**first, "PR-11": "from_10k"})
-    page, response = client_request.post(url, {**second, "PR-11": "over_1m", "PR-10": "Everyone in town"},
-                                         expected_status=409)
+    page, response = client_request.post(
+        url, {**second, "PR-11": "over_1m", "PR-10": "Everyone in town"}, expected_status=409
+    )
     banner = page.find(id="conflict")
     assert "Someone else changed these answers while you were editing" in banner.text
     assert "PR-11: now saved as 10,000 to 100,000" in " ".join(banner.text.split())
@@ -32,7 +33,10 @@ def test_a_conflicting_save_is_refused_with_the_input_kept(client_request, store
     answers = store.get(aid).document["banks"]["profile"]["answers"]
     assert answers["PR-11"] == {"value": "from_10k"} and "PR-10" not in answers
     # Saving again from the conflict page is a knowing choice, and it is kept.
-    again = {i["name"]: i.get("value", "") for i in page.find("form", attrs={"method": "post"}).find_all("input", attrs={"type": "hidden"})}
+    again = {
+        i["name"]: i.get("value", "")
+        for i in page.find("form", attrs={"method": "post"}).find_all("input", attrs={"type": "hidden"})
+    }
     client_request.post(url, {**again, "PR-11": "over_1m", "PR-10": "Everyone in town"})
     assert store.get(aid).document["banks"]["profile"]["answers"]["PR-11"] == {"value": "over_1m"}
 
@@ -77,11 +81,15 @@ def test_every_change_is_in_the_history_with_who_and_what(client_request, store)
     client_request.post(f"/a/{aid}/profile/people", {"PR-11": "over_1m", "PR-11-note": "Whole county"})
     entries = store.history(aid)
     assert [e["action"] for e in entries] == [
-        "Answered Project profile: People and data", "Answered Project profile: People and data", "Started the assessment"]
+        "Answered Project profile: People and data",
+        "Answered Project profile: People and data",
+        "Started the assessment",
+    ]
     assert {e["who"] for e in entries} == {"Priya Shah"}
     assert entries[0]["changes"] == [
         {"bank": "profile", "item": "PR-11", "field": "note", "before": None, "after": "Whole county"},
-        {"bank": "profile", "item": "PR-11", "field": "value", "before": "from_10k", "after": "over_1m"}]
+        {"bank": "profile", "item": "PR-11", "field": "value", "before": "from_10k", "after": "over_1m"},
+    ]
     page = client_request.get(f"/a/{aid}/history")
     assert "Priya Shah" in page.text and "PR-11 value: “from_10k” → “over_1m”" in " ".join(page.text.split())
 

@@ -9,11 +9,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from werkzeug.security import generate_password_hash
-
 from forethought.banks import bundled_library
 from forethought.cli import cli
 from forethought.web import PASSWORD_SETTING, create_app
+from werkzeug.security import generate_password_hash
 
 from .conftest import ClientRequest, check_page
 from .test_journey import start
@@ -22,8 +21,14 @@ LIBRARY = bundled_library()
 
 
 def post_routes(aid: str) -> list[str]:
-    return ["/assessments/new", f"/a/{aid}/profile/about", f"/a/{aid}/public-trust/actions", "/import",
-            f"/a/{aid}/duplicate", "/your-name"]
+    return [
+        "/assessments/new",
+        f"/a/{aid}/profile/about",
+        f"/a/{aid}/public-trust/actions",
+        "/import",
+        f"/a/{aid}/duplicate",
+        "/your-name",
+    ]
 
 
 @pytest.mark.parametrize("index", range(6))
@@ -31,9 +36,13 @@ def test_posts_without_a_csrf_token_are_refused_and_change_nothing(client_reques
     aid = start(client_request)
     url = post_routes(aid)[index]
     before = (store.count(), store.get(aid).version)
-    page, _ = client_request.post(url, {"PR-01": "Changed", "stage": "exit", "name": "X",
-                                        "file": (io.BytesIO(b"{}"), "a.json")},
-                                  csrf=False, expected_status=400, content_type="multipart/form-data")
+    page, _ = client_request.post(
+        url,
+        {"PR-01": "Changed", "stage": "exit", "name": "X", "file": (io.BytesIO(b"{}"), "a.json")},
+        csrf=False,
+        expected_status=400,
+        content_type="multipart/form-data",
+    )
     assert "This form has expired or did not come from this site" in page.text
     assert (store.count(), store.get(aid).version) == before
 
@@ -70,8 +79,9 @@ def test_session_cookie_is_http_only_and_same_site(client_request):
 def test_an_oversize_upload_gets_a_clear_message_and_changes_nothing(client_request, store):
     before = store.count()
     big = io.BytesIO(b"{" + b" " * (3 * 1024 * 1024) + b"}")
-    page, _ = client_request.post("/import", {"file": (big, "big.json")}, expected_status=413,
-                                  content_type="multipart/form-data")
+    page, _ = client_request.post(
+        "/import", {"file": (big, "big.json")}, expected_status=413, content_type="multipart/form-data"
+    )
     assert page.h1.text == "That file or form is too large"
     assert "smaller than 2 MB" in page.text and "Nothing has been saved" in page.text
     assert store.count() == before
@@ -90,13 +100,34 @@ MALFORMED = {
     "not UTF-8": (b"\xff\xfe\x00{", ["not UTF-8 text"]),
     "a picture": (b"\x89PNG\r\n\x1a\n\x00\x00", ["not UTF-8 text"]),
     "not an assessment": (b'{"hello": "world"}', ["/format: not a Forethought assessment"]),
-    "from a newer version": (json.dumps({"format": "forethought-assessment", "format_version": 7, "banks": {}}).encode(),
-                             ["made by a newer Forethought"]),
-    "several problems": (json.dumps({"format": "forethought-assessment", "format_version": 1, "banks": {
-        "profile": {"answers": {"PR-03": {"value": "someday"}, "PR-09": {"value": "2027-13-01"}, "PR-99": {"value": 1}}},
-        "astrology": {}}}).encode(),
-        ["/banks: unknown key 'astrology'", "/banks/profile/answers: unknown key 'PR-99'",
-         "/banks/profile/answers/PR-03/value: 'someday' is not one of", "/banks/profile/answers/PR-09/value: '2027-13-01' is not a real date"]),
+    "from a newer version": (
+        json.dumps({"format": "forethought-assessment", "format_version": 7, "banks": {}}).encode(),
+        ["made by a newer Forethought"],
+    ),
+    "several problems": (
+        json.dumps(
+            {
+                "format": "forethought-assessment",
+                "format_version": 1,
+                "banks": {
+                    "profile": {
+                        "answers": {
+                            "PR-03": {"value": "someday"},
+                            "PR-09": {"value": "2027-13-01"},
+                            "PR-99": {"value": 1},
+                        }
+                    },
+                    "astrology": {},
+                },
+            }
+        ).encode(),
+        [
+            "/banks: unknown key 'astrology'",
+            "/banks/profile/answers: unknown key 'PR-99'",
+            "/banks/profile/answers/PR-03/value: 'someday' is not one of",
+            "/banks/profile/answers/PR-09/value: '2027-13-01' is not a real date",
+        ],
+    ),
 }
 
 
@@ -104,8 +135,12 @@ MALFORMED = {
 def test_a_malformed_import_lists_clear_errors_and_changes_nothing(client_request, store, name):
     content, expected = MALFORMED[name]
     before = store.count()
-    page, _ = client_request.post("/import", {"file": (io.BytesIO(content), "upload.json")}, expected_status=422,
-                                  content_type="multipart/form-data")
+    page, _ = client_request.post(
+        "/import",
+        {"file": (io.BytesIO(content), "upload.json")},
+        expected_status=422,
+        content_type="multipart/form-data",
+    )
     problems = [" ".join(li.get_text().split()) for li in page.select(".ft-error-summary li")]
     assert page.select_one("#problems-title").text == "The file cannot be imported"
     for words in expected:
@@ -127,15 +162,24 @@ def test_hostile_text_is_escaped_on_every_page(client_request, store):
     aid = start(client_request, **{"PR-01": HOSTILE, "PR-02": HOSTILE, "PR-08": HOSTILE})
     client_request.post("/your-name", {"name": HOSTILE[:80]})
     client_request.post(f"/a/{aid}/profile/people", {"PR-10": HOSTILE, "PR-11-note": HOSTILE})
-    for url in ["/", f"/a/{aid}", f"/a/{aid}/results", f"/a/{aid}/history", f"/a/{aid}/register",
-                f"/a/{aid}/profile/people", f"/a/{aid}/profile/check"]:
+    for url in [
+        "/",
+        f"/a/{aid}",
+        f"/a/{aid}/results",
+        f"/a/{aid}/history",
+        f"/a/{aid}/register",
+        f"/a/{aid}/profile/people",
+        f"/a/{aid}/profile/check",
+    ]:
         response = client_request.client.get(url)
         html = response.get_data(as_text=True)
         check_page(html)
         assert "<script>" not in html and "<img" not in html, url
         assert 'href="javascript' not in html, url
     disposition = client_request.client.get(f"/a/{aid}/register.md").headers["Content-Disposition"]
-    assert disposition == 'attachment; filename="script-alert-x-script-img-src-x-onerror-alert-1-link-javascr-register.md"'
+    assert (
+        disposition == 'attachment; filename="script-alert-x-script-img-src-x-onerror-alert-1-link-javascr-register.md"'
+    )
 
 
 def test_the_next_parameter_never_leaves_the_site(client_request):
@@ -187,7 +231,9 @@ def test_the_app_refuses_network_use_without_a_password(store, db_path):
 def test_set_password_stores_only_a_hash(db_path):
     from forethought.store import Store
 
-    result = CliRunner().invoke(cli, ["set-password", "--db", str(db_path)], input="a long enough secret\na long enough secret\n")
+    result = CliRunner().invoke(
+        cli, ["set-password", "--db", str(db_path)], input="a long enough secret\na long enough secret\n"
+    )
     assert result.exit_code == 0, result.output
     stored = Store(db_path).setting(PASSWORD_SETTING)
     assert stored and "a long enough secret" not in stored

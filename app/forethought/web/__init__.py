@@ -103,8 +103,12 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
     )
     if require_password and not store.setting(PASSWORD_SETTING):
         raise RuntimeError("a password is required but none is set: run `forethought set-password`")
-    app.extensions["forethought"] = {"store": store, "library": library, "cache": ScoreCache(),
-                                     "throttle": SignInThrottle()}
+    app.extensions["forethought"] = {
+        "store": store,
+        "library": library,
+        "cache": ScoreCache(),
+        "throttle": SignInThrottle(),
+    }
 
     from .auth import auth
     from .public import public
@@ -135,8 +139,9 @@ def _register_template_helpers(app: Flask) -> None:
             "require_password": app.config["REQUIRE_PASSWORD"],
             "signed_in": bool(session.get("signed_in")),
             "library": app.extensions["forethought"]["library"],
-            "sign_out_form": forms.ConfirmForm(meta={"csrf_secret": app.config["SECRET_KEY"].encode(),
-                                                     "csrf_context": session}),
+            "sign_out_form": forms.ConfirmForm(
+                meta={"csrf_secret": app.config["SECRET_KEY"].encode(), "csrf_context": session}
+            ),
         }
 
 
@@ -145,6 +150,7 @@ def _when(iso: str | None) -> str:
     if not iso:
         return ""
     import datetime as dt
+
     try:
         moment = dt.datetime.fromisoformat(iso)
     except ValueError:
@@ -170,16 +176,22 @@ def _register_guards(app: Flask) -> None:
 
 
 MESSAGES = {
-    400: ("Sorry, that request could not be used",
-          "This form has expired or did not come from this site. Go back, refresh the page and try again. "
-          "Nothing has been saved from this attempt."),
+    400: (
+        "Sorry, that request could not be used",
+        "This form has expired or did not come from this site. Go back, refresh the page and try again. "
+        "Nothing has been saved from this attempt.",
+    ),
     404: ("Page not found", "Check the address, or go back to the list of assessments."),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
-    413: ("That file or form is too large",
-          f"Files and forms must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing has been saved from "
-          "this attempt. If you are importing an assessment, check you chose the right file."),
-    500: ("Sorry, something went wrong",
-          "Your saved answers are safe: nothing is lost when this happens. Go back and try again."),
+    413: (
+        "That file or form is too large",
+        f"Files and forms must be smaller than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB. Nothing has been saved from "
+        "this attempt. If you are importing an assessment, check you chose the right file.",
+    ),
+    500: (
+        "Sorry, something went wrong",
+        "Your saved answers are safe: nothing is lost when this happens. Go back and try again.",
+    ),
 }
 
 
@@ -200,4 +212,3 @@ def _register_errors(app: Flask) -> None:
 def check_password(store: Store, password: str) -> bool:
     stored = store.setting(PASSWORD_SETTING)
     return bool(stored) and check_password_hash(stored, password)
-

@@ -162,8 +162,9 @@ class NumberField(QuestionField):
 
     def process_data(self, value):
         self.data = value
-        self.raw = ("" if value is None or value == DONT_KNOW else f"{value:g}" if isinstance(value, float)
-                    else str(value))
+        self.raw = (
+            "" if value is None or value == DONT_KNOW else f"{value:g}" if isinstance(value, float) else str(value)
+        )
         self.parse_error = None
 
     def pre_validate(self, form):
@@ -217,8 +218,13 @@ class DateField(QuestionField):
 
 
 FIELD_FOR_TYPE = {
-    "single_choice": ChoiceField, "yes_no": ChoiceField, "multiple_choice": MultiChoiceField,
-    "text": TextField, "list": ListField, "number": NumberField, "date": DateField,
+    "single_choice": ChoiceField,
+    "yes_no": ChoiceField,
+    "multiple_choice": MultiChoiceField,
+    "text": TextField,
+    "list": ListField,
+    "number": NumberField,
+    "date": DateField,
 }
 
 
@@ -258,9 +264,11 @@ def section_form_class(bank: Bank, section_id: str, shown: tuple[str, ...]) -> t
         attrs[qid] = FIELD_FOR_TYPE[q.type](q)
         if q.evidence:
             attrs[f"{qid}-evidence"] = StringField(
-                "Evidence (optional)", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)])
+                "Evidence (optional)", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)]
+            )
         attrs[f"{qid}-note"] = TextAreaField(
-            "Note (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+            "Note (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)]
+        )
     return type(f"Section_{bank.id}_{section_id}", (SectionForm,), attrs)
 
 
@@ -299,6 +307,7 @@ def _choice_validator(allowed: tuple[str, ...], message: str):
     def check(form, field):
         if field.data and field.data not in allowed:
             raise ValidationError(message)
+
     return check
 
 
@@ -306,17 +315,23 @@ def _choice_validator(allowed: tuple[str, ...], message: str):
 def actions_form_class(bank: Bank) -> type[ActionsForm]:
     attrs: dict[str, Any] = {}
     for m in bank.mitigations:
-        attrs[f"{m.id}-status"] = StringField("Status", validators=[Optional(), _choice_validator(
-            documents.MITIGATION_STATUSES, "Choose a status from the list")])
+        attrs[f"{m.id}-status"] = StringField(
+            "Status",
+            validators=[Optional(), _choice_validator(documents.MITIGATION_STATUSES, "Choose a status from the list")],
+        )
         attrs[f"{m.id}-owner"] = StringField("Owner", validators=[Optional(), Length(max=200)])
         attrs[f"{m.id}-due"] = DateText("Due date")
-        attrs[f"{m.id}-evidence"] = StringField("Evidence", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)])
+        attrs[f"{m.id}-evidence"] = StringField(
+            "Evidence", validators=[Optional(), Length(max=documents.EVIDENCE_LIMIT)]
+        )
         attrs[f"{m.id}-note"] = TextAreaField("Note", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
     for r in bank.risks:
         attrs[f"{r.id}-owner"] = StringField("Risk owner", validators=[Optional(), Length(max=200)])
         attrs[f"{r.id}-review_date"] = DateText("Review date")
-        attrs[f"{r.id}-treatment"] = StringField("Treatment", validators=[Optional(), _choice_validator(
-            documents.TREATMENTS, "Choose a treatment from the list")])
+        attrs[f"{r.id}-treatment"] = StringField(
+            "Treatment",
+            validators=[Optional(), _choice_validator(documents.TREATMENTS, "Choose a treatment from the list")],
+        )
         attrs[f"{r.id}-note"] = TextAreaField("Note", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
     return type(f"Actions_{bank.id}", (ActionsForm,), attrs)
 
@@ -345,12 +360,17 @@ class PublishForm(BaseForm):
     """The sign-off. What to withhold is read alongside it, one checkbox and
     reason per field, because the fields depend on the assessment."""
 
-    name = StringField("Name", validators=[DataRequired("Enter the name of the person signing this off"), Length(max=200)])
-    role = StringField("Role", validators=[DataRequired("Enter their role, such as senior responsible owner"),
-                                           Length(max=200)])
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the name of the person signing this off"), Length(max=200)]
+    )
+    role = StringField(
+        "Role", validators=[DataRequired("Enter their role, such as senior responsible owner"), Length(max=200)]
+    )
     date = DateText("Date")
-    decision = StringField("Decision", validators=[DataRequired("Choose the decision"), _choice_validator(
-        documents.DECISIONS, "Choose the decision")])
+    decision = StringField(
+        "Decision",
+        validators=[DataRequired("Choose the decision"), _choice_validator(documents.DECISIONS, "Choose the decision")],
+    )
     note = TextAreaField("Conditions or comments (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
 
     def validate_date(self, field):
@@ -359,7 +379,9 @@ class PublishForm(BaseForm):
 
 
 class WithdrawForm(BaseForm):
-    reason = TextAreaField("Why", validators=[DataRequired("Say why you are withdrawing this version"), Length(max=1000)])
+    reason = TextAreaField(
+        "Why", validators=[DataRequired("Say why you are withdrawing this version"), Length(max=1000)]
+    )
 
 
 class ReviewNoteForm(BaseForm):

@@ -15,8 +15,11 @@ from ..banks import Bank, Library, Section
 from ..engine import AssessmentResult, BankResult
 
 STATUS_LABELS = {
-    "not_started": "Not started", "in_progress": "In progress", "completed": "Completed",
-    "cannot_start": "Cannot start yet", "not_applicable": "Not needed",
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "cannot_start": "Cannot start yet",
+    "not_applicable": "Not needed",
 }
 
 
@@ -79,14 +82,15 @@ def _digest(record: dict | None) -> str:
     return hashlib.sha256(json.dumps(record or {}, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def overwritten(current: dict, bank_id: str, mine: dict[str, dict], base: str | None, kind: str = "answers") -> list[str]:
+def overwritten(
+    current: dict, bank_id: str, mine: dict[str, dict], base: str | None, kind: str = "answers"
+) -> list[str]:
     """The items this save would overwrite after someone else changed them: saved
     now differs from what the page was built from, and from what this save writes.
     Without a readable fingerprint, every item that differs counts."""
     saved = current.get("banks", {}).get(bank_id, {}).get(kind, {})
     seen = dict(part.split(":", 1) for part in (base or "").split(",") if ":" in part)
-    return [i for i, record in mine.items()
-            if saved.get(i, {}) != record and seen.get(i) != _digest(saved.get(i))]
+    return [i for i, record in mine.items() if saved.get(i, {}) != record and seen.get(i) != _digest(saved.get(i))]
 
 
 def with_answers(doc: dict, bank: Bank, answers: dict[str, dict]) -> dict:
@@ -136,7 +140,7 @@ def next_section(doc: dict, library: Library, bank: Bank, section_id: str) -> st
     all depend on answers that rule them out."""
     ids = [s.id for s in bank.sections]
     visible = engine.visibility(doc, library, for_form=True)
-    for section in bank.sections[ids.index(section_id) + 1:]:
+    for section in bank.sections[ids.index(section_id) + 1 :]:
         if _shown(visible, section):
             return section.id
     return None
@@ -145,7 +149,7 @@ def next_section(doc: dict, library: Library, bank: Bank, section_id: str) -> st
 def previous_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
     ids = [s.id for s in bank.sections]
     visible = engine.visibility(doc, library, for_form=True)
-    for section in reversed(bank.sections[:ids.index(section_id)]):
+    for section in reversed(bank.sections[: ids.index(section_id)]):
         if _shown(visible, section):
             return section.id
     return None

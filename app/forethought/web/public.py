@@ -63,19 +63,30 @@ def load(publication_id: str, version: int) -> reading.Scored:
 def index():
     rows = store().published_latest()
     args = {k: request.args.get(k, "").strip() for k in reading.FILTERS}
-    return render_template("public/index.html", links=AppLinks(), rows=reading.filter_index(rows, args), total=len(rows),
-                           args=args, choices=reading.filter_choices(rows, bank_titles()), bank_titles=bank_titles(),
-                           method=current_app.extensions["forethought"]["library"].method)
+    return render_template(
+        "public/index.html",
+        links=AppLinks(),
+        rows=reading.filter_index(rows, args),
+        total=len(rows),
+        args=args,
+        choices=reading.filter_choices(rows, bank_titles()),
+        bank_titles=bank_titles(),
+        method=current_app.extensions["forethought"]["library"].method,
+    )
 
 
 @public.get("/index.json")
 def index_json():
     links = AppLinks()
-    data = reading.index_json(store().published_latest(),
-                              lambda pid, n, ext: url_for("public.download", publication_id=pid, version=n, ext=ext,
-                                                          _external=False))
-    return Response(json.dumps(data, indent=2, ensure_ascii=False), mimetype="application/json",
-                    headers={"X-Index-For": links.index()})
+    data = reading.index_json(
+        store().published_latest(),
+        lambda pid, n, ext: url_for("public.download", publication_id=pid, version=n, ext=ext, _external=False),
+    )
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"X-Index-For": links.index()},
+    )
 
 
 @public.get("/<publication_id>")
@@ -89,9 +100,15 @@ def latest(publication_id: str):
 @public.get("/<publication_id>/v/<int:version>")
 def version(publication_id: str, version: int):
     scored = load(publication_id, version)
-    return render_template("public/version.html", links=AppLinks(), s=scored, answers=reading.answers(scored),
-                           versions=store().published_versions(publication_id), context=scored.context(),
-                           decisions=reading.DECISIONS)
+    return render_template(
+        "public/version.html",
+        links=AppLinks(),
+        s=scored,
+        answers=reading.answers(scored),
+        versions=store().published_versions(publication_id),
+        context=scored.context(),
+        decisions=reading.DECISIONS,
+    )
 
 
 @public.get("/<publication_id>/v/<int:version>.<ext>")
@@ -107,15 +124,19 @@ def download(publication_id: str, version: int, ext: str):
         text = register.csv_text(scored.result)
     stem = filename(scored.published.get("title"), default="assessment")
     suffix = {"json": "published", "md": "register", "csv": "register"}[ext]
-    return Response(text, mimetype=DOWNLOADS[ext], headers={
-        "Content-Disposition": f'attachment; filename="{stem}-v{version}-{suffix}.{ext}"'})
+    return Response(
+        text,
+        mimetype=DOWNLOADS[ext],
+        headers={"Content-Disposition": f'attachment; filename="{stem}-v{version}-{suffix}.{ext}"'},
+    )
 
 
 @public.get("/<publication_id>/diff/<int:old>/<int:new>")
 def diff(publication_id: str, old: int, new: int):
     before, after = load(publication_id, old), load(publication_id, new)
-    return render_template("public/diff.html", links=AppLinks(), before=before, after=after,
-                           changes=reading.diff(before, after))
+    return render_template(
+        "public/diff.html", links=AppLinks(), before=before, after=after, changes=reading.diff(before, after)
+    )
 
 
 @public.get("/compare")
@@ -127,6 +148,11 @@ def compare():
         if versions:
             scoreds.append(load(publication_id, versions[-1]["version"]))
     everything = request.args.get("answers") == "all"
-    return render_template("public/compare.html", links=AppLinks(), scoreds=scoreds,
-                           table=reading.compare(scoreds, only_differences=not everything), everything=everything,
-                           ids=ids)
+    return render_template(
+        "public/compare.html",
+        links=AppLinks(),
+        scoreds=scoreds,
+        table=reading.compare(scoreds, only_differences=not everything),
+        everything=everything,
+        ids=ids,
+    )

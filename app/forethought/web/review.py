@@ -8,11 +8,12 @@ import datetime as dt
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
-from .. import escape, published as reading
+from .. import escape
+from .. import published as reading
 from ..banks import parse_json
+from ..problems import ProblemsFound
 from ..publish import digest
 from ..register import report_templates
-from ..problems import ProblemsFound
 from ..store import NotFound
 from ..verify import FINDING_LABELS
 from . import forms
@@ -54,8 +55,7 @@ def start():
             if not problems:
                 return redirect(keep_for_review(document, f"uploaded as {name}"))
     status = 422 if (problems or form.file.errors) else 200
-    return render_template("review_start.html", form=form, problems=problems,
-                           rows=store().published_latest()), status
+    return render_template("review_start.html", form=form, problems=problems, rows=store().published_latest()), status
 
 
 @review.get("/published/<publication_id>/<int:version>")
@@ -71,8 +71,11 @@ def from_published(publication_id: str, version: int):
 def view(key: str):
     document, source = subject(key)
     scored = reading.scored(document)
-    targets = ["general"] + [r.id for r in scored.result.risks] + [
-        q["id"] for bank in reading.answers(scored) for section in bank["sections"] for q in section["rows"]]
+    targets = (
+        ["general"]
+        + [r.id for r in scored.result.risks]
+        + [q["id"] for bank in reading.answers(scored) for section in bank["sections"] for q in section["rows"]]
+    )
     form = bind(forms.ReviewNoteForm)
     if request.method == "POST":
         valid = form.validate()
@@ -91,10 +94,21 @@ def view(key: str):
     by_target: dict[str, list] = {}
     for finding in scored.report.findings:
         by_target.setdefault(finding.where, []).append(finding)
-    return render_template("review.html", s=scored, source=source, key=key, form=form, notes=notes,
-                           targets=targets, findings=scored.report.findings, by_target=by_target,
-                           labels=FINDING_LABELS, answers=reading.answers(scored), context=scored.context(),
-                           decisions=reading.DECISIONS)
+    return render_template(
+        "review.html",
+        s=scored,
+        source=source,
+        key=key,
+        form=form,
+        notes=notes,
+        targets=targets,
+        findings=scored.report.findings,
+        by_target=by_target,
+        labels=FINDING_LABELS,
+        answers=reading.answers(scored),
+        context=scored.context(),
+        decisions=reading.DECISIONS,
+    )
 
 
 @review.get("/<key>/report.md")
@@ -102,10 +116,22 @@ def report(key: str):
     document, source = subject(key)
     scored = reading.scored(document)
     notes = store().review_notes("sha256:" + key)
-    text = report_templates().get_template("review.md.j2").render(
-        s=scored, source=source, notes=notes, labels=FINDING_LABELS, today=dt.date.today().isoformat(),
-        findings=scored.report.findings, questions=scored.library.questions)
+    text = (
+        report_templates()
+        .get_template("review.md.j2")
+        .render(
+            s=scored,
+            source=source,
+            notes=notes,
+            labels=FINDING_LABELS,
+            today=dt.date.today().isoformat(),
+            findings=scored.report.findings,
+            questions=scored.library.questions,
+        )
+    )
     stem = escape.filename(document.get("title"), default="assessment")
-    return Response(text, mimetype="text/markdown; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{stem}-review.md"'})
-
+    return Response(
+        text,
+        mimetype="text/markdown; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{stem}-review.md"'},
+    )

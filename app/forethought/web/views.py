@@ -7,8 +7,7 @@ import copy
 import datetime as dt
 from dataclasses import dataclass
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from .. import assessment as documents
 from .. import engine, publish, published, register
@@ -122,10 +121,12 @@ def create(doc: dict, action: str, **kwargs) -> str:
 
 def save(assessment_id: str, change) -> Record:
     """Apply a change and refresh the listed summary, all in one transaction."""
+
     def with_summary(current: Record) -> Change:
         new_doc, action, diff = change(current)
         result = engine.score(new_doc, library())
         return Change(new_doc, journey.summary(new_doc, result, library()), action, diff)
+
     try:
         return store().update(assessment_id, with_summary, who())
     except NotFound:
@@ -166,22 +167,39 @@ def new_assessment():
             added = [qid for qid in journey.shown_on_form(doc, library(), profile, section) if qid not in shown]
             if added:
                 flash("We have added a question based on your answer.", "info")
-                return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=profile.id,
-                                        section_id=section.id) + f"#{added[0]}")
+                return redirect(
+                    url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=section.id)
+                    + f"#{added[0]}"
+                )
             after = journey.next_section(doc, library(), profile, section.id)
-            return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
-                            if after else url_for("main.task_list", assessment_id=assessment_id))
-    return render_template("section.html", form=form, bank=profile, section=section, loaded=None,
-                           next_label="Save and continue", conflict=None, position=(1, len(profile.sections)),
-                           previous=None, skip_to=None)
+            return redirect(
+                url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
+                if after
+                else url_for("main.task_list", assessment_id=assessment_id)
+            )
+    return render_template(
+        "section.html",
+        form=form,
+        bank=profile,
+        section=section,
+        loaded=None,
+        next_label="Save and continue",
+        conflict=None,
+        position=(1, len(profile.sections)),
+        previous=None,
+        skip_to=None,
+    )
 
 
 @main.get("/a/<assessment_id>")
 def task_list(assessment_id: str):
     loaded = load(assessment_id)
-    return render_template("task_list.html", loaded=loaded,
-                           tasks=journey.tasks(library(), loaded.result, loaded.doc),
-                           status=loaded.result.status)
+    return render_template(
+        "task_list.html",
+        loaded=loaded,
+        tasks=journey.tasks(library(), loaded.result, loaded.doc),
+        status=loaded.result.status,
+    )
 
 
 @main.route("/a/<assessment_id>/<bank_id>/<section_id>", methods=["GET", "POST"])
@@ -222,23 +240,35 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                 added = [qid for qid in now_shown if qid not in shown]
                 if added:
                     flash("We have added a question based on your answer.", "info")
-                    return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=bank.id,
-                                            section_id=section.id) + f"#{added[0]}")
+                    return redirect(
+                        url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=section.id)
+                        + f"#{added[0]}"
+                    )
                 if request.form.get("then") == "task_list":
                     return redirect(url_for("main.task_list", assessment_id=assessment_id))
                 after = journey.next_section(record.document, library(), bank, section.id)
                 if after:
-                    return redirect(url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after))
+                    return redirect(
+                        url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after)
+                    )
                 return redirect(url_for("main.check", assessment_id=assessment_id, bank_id=bank.id))
     index = [s.id for s in bank.sections].index(section.id)
     status = 409 if conflict else 200
     after = journey.next_section(loaded.doc, library(), bank, section.id)
     return render_template(
-        "section.html", form=form, bank=bank, section=section, loaded=loaded, conflict=conflict,
-        position=(index + 1, len(bank.sections)), next_label="Save and continue",
+        "section.html",
+        form=form,
+        bank=bank,
+        section=section,
+        loaded=loaded,
+        conflict=conflict,
+        position=(index + 1, len(bank.sections)),
+        next_label="Save and continue",
         previous=journey.previous_section(loaded.doc, library(), bank, section.id),
-        skip_to=url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after) if after
-        else url_for("main.check", assessment_id=assessment_id, bank_id=bank.id)), status
+        skip_to=url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after)
+        if after
+        else url_for("main.check", assessment_id=assessment_id, bank_id=bank.id),
+    ), status
 
 
 @main.get("/a/<assessment_id>/<bank_id>/check")
@@ -246,19 +276,33 @@ def check(assessment_id: str, bank_id: str):
     loaded = load(assessment_id)
     bank = bank_or_404(bank_id)
     visible = engine.visibility(loaded.doc, library())
-    return render_template("check.html", loaded=loaded, bank=bank, visible=visible,
-                           bank_result=loaded.result.bank(bank.id), documents=documents)
+    return render_template(
+        "check.html",
+        loaded=loaded,
+        bank=bank,
+        visible=visible,
+        bank_result=loaded.result.bank(bank.id),
+        documents=documents,
+    )
 
 
 @main.get("/a/<assessment_id>/results")
 def results(assessment_id: str):
     loaded = load(assessment_id)
-    def answer_link(item) -> str:
-        return url_for("main.section", assessment_id=assessment_id, bank_id=item.bank_id,
-                       section_id=item.section_id) + f"#{item.id}"
 
-    return render_template("results.html", loaded=loaded, method=library().method, answer_link=answer_link,
-                           context=register.context(loaded.doc, loaded.result, library()))
+    def answer_link(item) -> str:
+        return (
+            url_for("main.section", assessment_id=assessment_id, bank_id=item.bank_id, section_id=item.section_id)
+            + f"#{item.id}"
+        )
+
+    return render_template(
+        "results.html",
+        loaded=loaded,
+        method=library().method,
+        answer_link=answer_link,
+        context=register.context(loaded.doc, loaded.result, library()),
+    )
 
 
 @main.route("/a/<assessment_id>/<bank_id>/actions", methods=["GET", "POST"])
@@ -271,8 +315,10 @@ def actions(assessment_id: str, bank_id: str):
     form_class = forms.actions_form_class(bank)
     # Only what the page shows: a record for a mitigation that no longer
     # applies is kept as it is, not cleared by a form that did not show it.
-    ids = (tuple(m.id for m in bank_result.mitigations if m.status != "not_applicable"),
-           tuple(r.id for r in bank_result.risks))
+    ids = (
+        tuple(m.id for m in bank_result.mitigations if m.status != "not_applicable"),
+        tuple(r.id for r in bank_result.risks),
+    )
     conflict = None
     if request.method == "GET":
         data = {}
@@ -293,6 +339,7 @@ def actions(assessment_id: str, bank_id: str):
                 form[f"{mid}-note"].errors.append("Say why you are declining this mitigation")
                 valid = False
         if valid:
+
             def record(prefix: str, keys: tuple[str, ...]) -> dict:
                 out = {}
                 for key in keys:
@@ -306,13 +353,15 @@ def actions(assessment_id: str, bank_id: str):
 
             def change(current: Record):
                 mitigation_base, _, risk_base = (form.base.data or "").partition("|")
-                if (journey.overwritten(current.document, bank.id, mitigations, mitigation_base, "mitigations")
-                        or journey.overwritten(current.document, bank.id, risks, risk_base, "risks")):
+                if journey.overwritten(
+                    current.document, bank.id, mitigations, mitigation_base, "mitigations"
+                ) or journey.overwritten(current.document, bank.id, risks, risk_base, "risks"):
                     raise Conflict({"document": current.document})
                 new_doc = journey.with_records(current.document, bank, "mitigations", mitigations)
                 new_doc = journey.with_records(new_doc, bank, "risks", risks)
-                diff = (journey.changes(current.document, new_doc, bank.id, ids[0], "mitigations")
-                        + journey.changes(current.document, new_doc, bank.id, ids[1], "risks"))
+                diff = journey.changes(current.document, new_doc, bank.id, ids[0], "mitigations") + journey.changes(
+                    current.document, new_doc, bank.id, ids[1], "risks"
+                )
                 return new_doc, f"Planned actions for {bank.title}", diff
 
             try:
@@ -323,13 +372,23 @@ def actions(assessment_id: str, bank_id: str):
             else:
                 flash(f"Saved the actions for {bank.title}.", "success")
                 return redirect(url_for("main.results", assessment_id=assessment_id) + f"#bank-{bank.id}")
-    return render_template("actions.html", loaded=loaded, bank=bank, bank_result=bank_result, form=form,
-                           conflict=conflict, documents=documents), 409 if conflict else 200
+    return render_template(
+        "actions.html",
+        loaded=loaded,
+        bank=bank,
+        bank_result=bank_result,
+        form=form,
+        conflict=conflict,
+        documents=documents,
+    ), 409 if conflict else 200
 
 
 def _action_fingerprints(doc: dict, bank: Bank, ids: tuple) -> str:
-    return (journey.fingerprints(doc, bank.id, ids[0], "mitigations") + "|"
-            + journey.fingerprints(doc, bank.id, ids[1], "risks"))
+    return (
+        journey.fingerprints(doc, bank.id, ids[0], "mitigations")
+        + "|"
+        + journey.fingerprints(doc, bank.id, ids[1], "risks")
+    )
 
 
 @main.get("/a/<assessment_id>/register")
@@ -348,8 +407,7 @@ def _download(text: str, loaded: Loaded, suffix: str, mimetype: str) -> Response
 @main.get("/a/<assessment_id>/register.md")
 def register_markdown(assessment_id: str):
     loaded = load(assessment_id)
-    return _download(loaded.register(), loaded, "register.md",
-                     "text/markdown; charset=utf-8")
+    return _download(loaded.register(), loaded, "register.md", "text/markdown; charset=utf-8")
 
 
 @main.get("/a/<assessment_id>/register.csv")
@@ -361,8 +419,9 @@ def register_csv(assessment_id: str):
 @main.get("/a/<assessment_id>/register.json")
 def register_json(assessment_id: str):
     loaded = load(assessment_id)
-    return _download(register.json_text(loaded.doc, loaded.result, library()), loaded, "register.json",
-                     "application/json")
+    return _download(
+        register.json_text(loaded.doc, loaded.result, library()), loaded, "register.json", "application/json"
+    )
 
 
 @main.get("/a/<assessment_id>/assessment.json")
@@ -409,8 +468,11 @@ def duplicate(assessment_id: str):
             doc["banks"]["profile"]["answers"]["PR-03"] = {"value": form.stage.data}
             doc["assessment_date"] = dt.date.today().isoformat()
             doc.pop("sign_off", None)
-            new_id = create(doc, f"Copied from an earlier assessment for the {stage_question.label_of(form.stage.data)} stage",
-                            duplicated_from=assessment_id)
+            new_id = create(
+                doc,
+                f"Copied from an earlier assessment for the {stage_question.label_of(form.stage.data)} stage",
+                duplicated_from=assessment_id,
+            )
             flash("Made a copy for the next stage. The earlier assessment is unchanged.", "success")
             return redirect(url_for("main.task_list", assessment_id=new_id))
     return render_template("duplicate.html", loaded=loaded, form=form, stage_question=stage_question)
@@ -465,36 +527,70 @@ def publish_page(assessment_id: str):
             reason = (request.form.get(f"reason-{index}") or "").strip()
             withheld[where] = reason
             if where not in allowed:
-                withhold_errors.append((key, "A field you chose to withhold has changed since this page loaded. Check the list again."))
+                withhold_errors.append(
+                    (key, "A field you chose to withhold has changed since this page loaded. Check the list again.")
+                )
             elif not reason:
                 withhold_errors.append((f"reason-{index}", "Say why this field is withheld"))
         if valid and ready and not withhold_errors:
-            signed = {k: v.strip() for k, v in (("name", form.name.data), ("role", form.role.data),
-                                                 ("date", form.date.data), ("decision", form.decision.data),
-                                                 ("note", form.note.data or "")) if v and v.strip()}
+            signed = {
+                k: v.strip()
+                for k, v in (
+                    ("name", form.name.data),
+                    ("role", form.role.data),
+                    ("date", form.date.data),
+                    ("decision", form.decision.data),
+                    ("note", form.note.data or ""),
+                )
+                if v and v.strip()
+            }
             redactions = [{"pointer": p, "reason": r} for p, r in withheld.items()]
 
             def build(series: str, version: int, previous: str | None, at: str) -> dict:
-                return publish.publish(loaded.doc, library(), sign_off=signed, redactions=redactions, series=series,
-                                       version=version, published_at=at, previous_content_hash=previous)
+                return publish.publish(
+                    loaded.doc,
+                    library(),
+                    sign_off=signed,
+                    redactions=redactions,
+                    series=series,
+                    version=version,
+                    published_at=at,
+                    previous_content_hash=previous,
+                )
 
             document = store().publish(assessment_id, build, published.summary, who())
 
             def record_sign_off(current: Record):
                 new_doc = copy.deepcopy(current.document)
                 new_doc["sign_off"] = signed
-                diff = [{"bank": "assessment", "item": "sign_off", "field": k, "before": current.document.get("sign_off", {}).get(k),
-                         "after": signed.get(k)} for k in ("name", "role", "date", "decision", "note")
-                        if current.document.get("sign_off", {}).get(k) != signed.get(k)]
+                diff = [
+                    {
+                        "bank": "assessment",
+                        "item": "sign_off",
+                        "field": k,
+                        "before": current.document.get("sign_off", {}).get(k),
+                        "after": signed.get(k),
+                    }
+                    for k in ("name", "role", "date", "decision", "note")
+                    if current.document.get("sign_off", {}).get(k) != signed.get(k)
+                ]
                 return new_doc, "Signed off", diff
 
             save(assessment_id, record_sign_off)
             version = document["publication"]["version"]
             flash(f"Published version {version}. Anyone can now read it here.", "success")
             return redirect(url_for("public.version", publication_id=document["publication"]["id"], version=version))
-    return render_template("publish.html", loaded=loaded, form=form, ready=ready, fields=fields, withheld=withheld,
-                           withhold_errors=withhold_errors, versions=store().published_for(assessment_id),
-                           decisions=published.DECISIONS)
+    return render_template(
+        "publish.html",
+        loaded=loaded,
+        form=form,
+        ready=ready,
+        fields=fields,
+        withheld=withheld,
+        withhold_errors=withhold_errors,
+        versions=store().published_for(assessment_id),
+        decisions=published.DECISIONS,
+    )
 
 
 @main.route("/a/<assessment_id>/published/<int:version>/withdraw", methods=["GET", "POST"])
