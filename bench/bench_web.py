@@ -256,16 +256,19 @@ def main() -> None:
             q = statistics.quantiles(latencies, n=100)
             baseline = baseline or throughput
             print(
-                f"{name:<36} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f} {throughput:>8.0f} {throughput / baseline:>9.2f}×"
+                f"{name:<36} {q[49]:>8.1f} {q[94]:>8.1f} {q[98]:>8.1f} "
+                f"{throughput:>8.0f} {throughput / baseline:>9.2f}×"
             )
         after = machine_noise()
         stalls_after = host_stalls()
         print(
-            f"\ncontrol, a fixed ~8 ms CPU loop in this process: p50 {noise[0]:.1f}, p95 {noise[1]:.1f}, p99 {noise[2]:.1f} ms"
+            "\ncontrol, a fixed ~8 ms CPU loop in this process: "
+            f"p50 {noise[0]:.1f}, p95 {noise[1]:.1f}, p99 {noise[2]:.1f} ms"
             f" before the run; p50 {after[0]:.1f}, p95 {after[1]:.1f}, p99 {after[2]:.1f} ms after"
         )
         print(
-            f"host stalls: a spinning process lost {stalls_before[0]:.0%} of wall time in gaps over 10 ms before the run "
+            f"host stalls: a spinning process lost {stalls_before[0]:.0%} of wall time "
+            "in gaps over 10 ms before the run "
             f"(longest {stalls_before[1]:.0f} ms), {stalls_after[0]:.0%} after (longest {stalls_after[1]:.0f} ms)"
         )
     finally:

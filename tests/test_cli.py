@@ -34,7 +34,7 @@ def test_banks_lists_every_bank_with_its_counts(library):
     rows = json.loads(result.output)
     assert [r["id"] for r in rows] == [b.id for b in library.all_banks]
     assert rows[0]["kind"] == "profile"
-    for row, bank in zip(rows, library.all_banks):
+    for row, bank in zip(rows, library.all_banks, strict=True):
         assert {k: row[k] for k in ("version", "questions", "risks", "mitigations", "sources")} == {
             "version": bank.version,
             **{k: v for k, v in bank.counts().items() if k != "red_flags"},
@@ -99,7 +99,8 @@ def test_register_writes_markdown_csv_and_json(fixture_file, tmp_path):
             "/banks: unknown key 'nope'",
         ),
         (
-            '{"format": "forethought-assessment", "format_version": 1, "banks": {"profile": {"answers": {"PR-03": {"value": "later"}}}}}',
+            '{"format": "forethought-assessment", "format_version": 1, '
+            '"banks": {"profile": {"answers": {"PR-03": {"value": "later"}}}}}',
             "/banks/profile/answers/PR-03/value: 'later' is not one of 'planning'",
         ),
         ("[1, 2]", "an assessment must be a JSON object"),

@@ -92,7 +92,7 @@ def injected_document(library) -> dict:
     for bank in library.banks:
         doc["banks"][bank.id]["mitigations"] = {
             m.id: {"status": status, "owner": PAYLOAD[:200], "evidence": PAYLOAD, "note": PAYLOAD}
-            for m, status in zip(bank.mitigations, ["in_place", "declined", "planned"] * 100)
+            for m, status in zip(bank.mitigations, ["in_place", "declined", "planned"] * 100, strict=False)
         }
         doc["banks"][bank.id]["risks"] = {r.id: {"owner": PAYLOAD[:200], "note": PAYLOAD} for r in bank.risks}
     doc["sign_off"] = {
@@ -195,7 +195,10 @@ def test_the_register_has_every_part(new_doc, fixture_library):
         "## Sign-off",
     ):
         assert f"\n{heading}" in "\n" + text, heading
-    header = "| ID | Risk | Inherent | Mitigations in place | Recommended mitigations | Residual | Target | Owner | Review date |"
+    header = (
+        "| ID | Risk | Inherent | Mitigations in place | Recommended mitigations | Residual | Target | Owner "
+        "| Review date |"
+    )
     assert header in text
     fixture = fixture_library.bank("fixture")
     assert f"| Fixture bank | 1.0.0 | `{fixture.content_hash.removeprefix('sha256:')[:16]}` |" in text

@@ -307,5 +307,6 @@ def test_a_directory_is_checked_file_by_file(fixture_data, tmp_path):
     result = run_validate(tmp_path)
     assert result.exit_code == 1
     assert result.stdout.strip().splitlines() == [
-        f'{tmp_path / "two.json"} (top level): kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method'
+        f'{tmp_path / "two.json"} (top level): kind must be "profile" or "risk" for a question bank, '
+        'or "scoring" for a scoring method'
     ]

@@ -175,9 +175,8 @@ def assessment_schema(library: Library) -> dict:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:forethought:schema:assessment:{FORMAT_VERSION}",
         "title": "Forethought assessment",
-        "description": "A project team's answers to the project profile and the question banks. Generated from the banks: "
-        + ", ".join(f"{b.id} {b.version}" for b in library.all_banks)
-        + ".",
+        "description": "A project team's answers to the project profile and the question banks. "
+        "Generated from the banks: " + ", ".join(f"{b.id} {b.version}" for b in library.all_banks) + ".",
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "format_version", "banks"],

@@ -403,54 +403,12 @@ def library_from_data(items: list[tuple[str, Any]]) -> tuple[Library | None, lis
 
 
 def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Library | None, list[Problem]]:
-    problems: list[Problem] = []
-    profiles: list[tuple[str, dict]] = []
-    risk_banks: list[tuple[str, dict]] = []
-    methods: list[tuple[str, dict]] = []
-
-    for name, data in items:
-        kind = data.get("kind") if isinstance(data, dict) else None
-        if kind == "scoring":
-            found = _schema_problems_cached(data, "scoring-method.schema.json", name)
-            found = found or check_method(data, name)
-            (problems.extend(found) if found else methods.append((name, data)))
-            continue
-        if kind not in ("profile", "risk"):
-            problems.append(
-                Problem(
-                    name,
-                    "/kind" if isinstance(data, dict) and "kind" in data else "",
-                    'kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method',
-                )
-            )
-            continue
-        found = _schema_problems_cached(data, "question-bank.schema.json", name)
-        if found:
-            problems.extend(found)
-            continue
-        (profiles if kind == "profile" else risk_banks).append((name, data))
-
+    profiles, risk_banks, methods, problems = _sort_by_kind(items)
     if fill_from_bundled:
-        # Whatever the given files leave out comes from the bundled content.
-        if not profiles:
-            for path in _bundled_files():
-                data, _ = read_json(path)
-                if isinstance(data, dict) and data.get("kind") == "profile":
-                    profiles.append((display_name(path), data))
-        if not methods:
-            path = resources.default_scoring_path()
-            methods.append((display_name(path), read_json(path)[0]))
+        _fill_from_bundled(profiles, methods)
     elif not methods:
         problems.append(Problem("(definitions)", "", "no scoring method is included"))
-
-    if len(profiles) > 1:
-        for name, _ in profiles[1:]:
-            problems.append(
-                Problem(name, "/kind", f"a second project profile; {profiles[0][0]} is already the profile")
-            )
-    if len(methods) > 1:
-        for name, _ in methods[1:]:
-            problems.append(Problem(name, "/kind", f"a second scoring method; {methods[0][0]} is already in use"))
+    problems += _one_each(profiles, "project profile") + _one_each(methods, "scoring method")
     if not profiles:
         if not fill_from_bundled:
             problems.append(Problem("(definitions)", "", "no project profile is included"))
@@ -458,33 +416,77 @@ def _check(items: list[tuple[str, Any]], fill_from_bundled: bool) -> tuple[Libra
 
     profile_name, profile_data = profiles[0]
     problems += _check_bank(profile_data, profile_name, None)
-    profile_questions = {q["id"]: q for s in profile_data["sections"] for q in s["questions"]}
-
-    seen_ids: dict[str, str] = {profile_data["id"]: profile_name}
-    seen_prefixes: dict[str, str] = {profile_data["prefix"]: profile_name}
-    good_banks: list[tuple[str, dict]] = []
-    for name, data in risk_banks:
-        found = _check_bank(data, name, profile_questions)
-        if data["id"] in seen_ids:
-            found.append(Problem(name, "/id", f"bank id {data['id']!r} is already used by {seen_ids[data['id']]}"))
-        if data["prefix"] in seen_prefixes:
-            found.append(
-                Problem(
-                    name, "/prefix", f"prefix {data['prefix']!r} is already used by {seen_prefixes[data['prefix']]}"
-                )
-            )
-        seen_ids.setdefault(data["id"], name)
-        seen_prefixes.setdefault(data["prefix"], name)
-        problems += found
-        if not found:
-            good_banks.append((name, data))
-
+    good_banks, found = _check_risk_banks(risk_banks, profile_name, profile_data)
+    problems += found
     if problems or not methods:
         return None, problems
     method = ScoringMethod.from_data(methods[0][1], methods[0][0])
     profile = _build_bank(profile_data, profile_name)
     banks = tuple(sorted((_build_bank(d, n) for n, d in good_banks), key=lambda b: b.id))
     return Library(profile=profile, banks=banks, method=method), []
+
+
+Named = list[tuple[str, dict]]
+
+
+def _sort_by_kind(items: list[tuple[str, Any]]) -> tuple[Named, Named, Named, list[Problem]]:
+    """Profiles, risk banks and scoring methods that pass their schema, and the problems of the rest."""
+    profiles: Named = []
+    risk_banks: Named = []
+    methods: Named = []
+    problems: list[Problem] = []
+    for name, data in items:
+        kind = data.get("kind") if isinstance(data, dict) else None
+        if kind == "scoring":
+            found = _schema_problems_cached(data, "scoring-method.schema.json", name) or check_method(data, name)
+            (problems.extend(found) if found else methods.append((name, data)))
+        elif kind in ("profile", "risk"):
+            found = _schema_problems_cached(data, "question-bank.schema.json", name)
+            (problems.extend(found) if found else (profiles if kind == "profile" else risk_banks).append((name, data)))
+        else:
+            where = "/kind" if isinstance(data, dict) and "kind" in data else ""
+            message = 'kind must be "profile" or "risk" for a question bank, or "scoring" for a scoring method'
+            problems.append(Problem(name, where, message))
+    return profiles, risk_banks, methods, problems
+
+
+def _fill_from_bundled(profiles: Named, methods: Named) -> None:
+    """Whatever the given files leave out comes from the bundled content."""
+    if not profiles:
+        for path in _bundled_files():
+            data, _ = read_json(path)
+            if isinstance(data, dict) and data.get("kind") == "profile":
+                profiles.append((display_name(path), data))
+    if not methods:
+        path = resources.default_scoring_path()
+        methods.append((display_name(path), read_json(path)[0]))
+
+
+def _one_each(found: Named, what: str) -> list[Problem]:
+    return [Problem(name, "/kind", f"a second {what}; {found[0][0]} is already in use") for name, _ in found[1:]]
+
+
+def _check_risk_banks(risk_banks: Named, profile_name: str, profile_data: dict) -> tuple[Named, list[Problem]]:
+    """The risk banks with no problems, and every problem: their own, and ids or prefixes used twice."""
+    profile_questions = {q["id"]: q for s in profile_data["sections"] for q in s["questions"]}
+    seen: dict[str, dict[str, str]] = {
+        "id": {profile_data["id"]: profile_name},
+        "prefix": {profile_data["prefix"]: profile_name},
+    }
+    good: Named = []
+    problems: list[Problem] = []
+    for name, data in risk_banks:
+        found = _check_bank(data, name, profile_questions)
+        for key, label in (("id", "bank id"), ("prefix", "prefix")):
+            if data[key] in seen[key]:
+                found.append(
+                    Problem(name, f"/{key}", f"{label} {data[key]!r} is already used by {seen[key][data[key]]}")
+                )
+            seen[key].setdefault(data[key], name)
+        problems += found
+        if not found:
+            good.append((name, data))
+    return good, problems
 
 
 # --- Checks a schema cannot make ---------------------------------------------

@@ -84,9 +84,9 @@ def banks(as_json: bool, extra_banks: tuple[Path, ...]) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     headers = ["id", "version", "questions", "risks", "mitigations", "sources", "title"]
-    widths = [max(len(str(r[h])) for r in rows + [dict(zip(headers, headers))]) for h in headers]
-    for r in [dict(zip(headers, headers))] + rows:
-        click.echo("  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths)).rstrip())
+    widths = [max(len(str(r[h])) for r in rows + [dict(zip(headers, headers, strict=True))]) for h in headers]
+    for r in [dict(zip(headers, headers, strict=True))] + rows:
+        click.echo("  ".join(str(r[h]).ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
 
 
 def _read_published(path: Path) -> dict:

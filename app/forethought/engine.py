@@ -839,10 +839,10 @@ def _stages(
     flags = [f for f in risk.red_flags if _holds(f.when, facts, reading, if_bad=True)]
     out: dict[str, Any] = {"flags": [f.id for f in flags], "capped": []}
 
-    def make(l: int, i: int, forced: bool) -> Score:
-        s = l * i
+    def make(lk: int, i: int, forced: bool) -> Score:
+        s = lk * i
         rating = method.top if forced else method.rating_for(s)
-        return Score(l, i, s, rating.id, rating.label, forced)
+        return Score(lk, i, s, rating.id, rating.label, forced)
 
     out["inherent"] = make(likelihood, impact, bool(flags))
     for stage in ("residual", "target"):
@@ -901,7 +901,10 @@ def _score_risk(
         settle_by: list[str] = []
         if raised is None:
             settle_by = _unknown_questions(flag.when, facts)
-            because = f'Open: raised only because {_listing(settle_by)} unanswered or "don\'t know", so it cannot be ruled out.'
+            because = (
+                f'Open: raised only because {_listing(settle_by)} unanswered or "don\'t know", '
+                "so it cannot be ruled out."
+            )
             assumptions.extend(q for q in settle_by if q not in assumptions)
         else:
             because = "Raised by the answers: " + _answers_text(flag.when, facts, questions) + "."

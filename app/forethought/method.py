@@ -112,6 +112,18 @@ def check_method(data: dict, name: str) -> list[Problem]:
         levels = sorted(x["level"] for x in data[axis])
         if levels != [1, 2, 3, 4, 5]:
             problems.append(Problem(name, pointer(axis), "needs levels 1, 2, 3, 4 and 5, once each"))
+    problems += _check_bands(data, name)
+    if "lowering" in data:
+        for axis in ("likelihood", "impact"):
+            if data["lowering"]["claimed"][axis] > data["lowering"]["evidenced"][axis]:
+                message = "a mitigation only claimed cannot lower more than one backed by evidence"
+                problems.append(Problem(name, pointer("lowering", "claimed", axis), message))
+    return problems
+
+
+def _check_bands(data: dict, name: str) -> list[Problem]:
+    """Ratings with unique ids whose bands cover 1 to 25 without gap or overlap; red flags force the top one."""
+    problems = []
     ratings = sorted(data["ratings"], key=lambda r: r["min"])
     expected = 1
     for r in ratings:
@@ -120,33 +132,17 @@ def check_method(data: dict, name: str) -> list[Problem]:
             problems.append(Problem(name, pointer("ratings", i), f"rating {r['id']!r} has min above max"))
         elif r["min"] != expected:
             what = "a gap" if r["min"] > expected else "an overlap"
-            problems.append(
-                Problem(
-                    name,
-                    pointer("ratings", i, "min"),
-                    f"{what} before rating {r['id']!r}: it should start at {expected}",
-                )
-            )
+            message = f"{what} before rating {r['id']!r}: it should start at {expected}"
+            problems.append(Problem(name, pointer("ratings", i, "min"), message))
         expected = r["max"] + 1
     if expected != 26:
         problems.append(Problem(name, pointer("ratings"), "the ratings must cover every score from 1 to 25"))
     ids = [r["id"] for r in data["ratings"]]
     if len(set(ids)) != len(ids):
         problems.append(Problem(name, pointer("ratings"), "rating ids must be unique"))
-    if "lowering" in data:
-        for axis in ("likelihood", "impact"):
-            if data["lowering"]["claimed"][axis] > data["lowering"]["evidenced"][axis]:
-                problems.append(
-                    Problem(
-                        name,
-                        pointer("lowering", "claimed", axis),
-                        "a mitigation only claimed cannot lower more than one backed by evidence",
-                    )
-                )
     if data["red_flag_rating"] not in ids:
-        problems.append(
-            Problem(name, pointer("red_flag_rating"), f"{data['red_flag_rating']!r} is not one of the ratings")
-        )
+        message = f"{data['red_flag_rating']!r} is not one of the ratings"
+        problems.append(Problem(name, pointer("red_flag_rating"), message))
     elif ratings and data["red_flag_rating"] != ratings[-1]["id"]:
         problems.append(Problem(name, pointer("red_flag_rating"), "a red flag must force the highest rating"))
     return problems

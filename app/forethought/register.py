@@ -149,7 +149,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         # Red flags first, then the highest residual score.
         return sorted(rs, key=lambda r: (not r.red_flags, -method.rank(r.residual.rating), -r.residual.score, r.id))
 
-    heat = {(l, i): [] for l in range(1, 6) for i in range(1, 6)}
+    heat = {(lk, i): [] for lk in range(1, 6) for i in range(1, 6)}
     for r in ordered(risks):
         heat[(r.residual.likelihood, r.residual.impact)].append(r.id)
 
@@ -231,7 +231,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
             "in_place": "In place",
             "declined": "Declined",
         },
-        "hash": lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
+        "hash": _short_hash,
     }
 
 
@@ -336,24 +336,6 @@ def bank_docs(library: Library) -> str:
     def describe_md(condition: dict) -> escape.Markdown:
         return escape.Markdown(describe(condition, label, value))
 
-    def answer_text(q) -> escape.Markdown:
-        if q.type in ("single_choice", "multiple_choice"):
-            kind = "One of" if q.type == "single_choice" else "Any of"
-            items = [f"`{o.value}` {escape.one_line(o.label)}" for o in q.options]
-            if q.dont_know:
-                items.append("`dont_know` Don't know")
-            return escape.Markdown(f"{kind}:<br>" + "<br>".join(items))
-        if q.type == "yes_no":
-            return escape.Markdown("`yes` / `no`" + (" / `dont_know`" if q.dont_know else ""))
-        if q.type == "number":
-            limits = [
-                f"from {q.minimum:g}" if q.minimum is not None else "",
-                f"to {q.maximum:g}" if q.maximum is not None else "",
-            ]
-            text = ("Whole number" if q.integer else "Number") + "".join(f" {x}" for x in limits if x)
-            return escape.md(text + (f", in {q.unit}" if q.unit else ""))
-        return escape.md({"text": "Text", "list": "A list, one item per line", "date": "A date"}[q.type])
-
     def driver_text(d) -> escape.Markdown:
         if d.points is not None:
             points = ", ".join(f"{value(d.question, v)} +{p}" for v, p in d.points.items())
@@ -364,28 +346,54 @@ def bank_docs(library: Library) -> str:
             text += f"; only when {describe_md(d.when)}"
         return escape.Markdown(text + (f". {escape.one_line(d.note)}" if d.note else ""))
 
-    def lowers_text(m) -> str:
-        parts = []
-        for x in m.lowers:
-            bits = [
-                b
-                for b in (
-                    f"likelihood −{x.likelihood}" if x.likelihood else "",
-                    f"impact −{x.impact}" if x.impact else "",
-                )
-                if b
-            ]
-            parts.append(f"{x.risk}: {', '.join(bits)}")
-        return "\n".join(parts)
-
     env = report_templates()
     return env.get_template("banks.md.j2").render(
         library=library,
         method=library.method,
-        hash=lambda h: escape.Markdown("`" + h.removeprefix("sha256:")[:16] + "`"),
+        hash=_short_hash,
         describe=describe_md,
-        answer_text=answer_text,
+        answer_text=_answer_format,
         driver_text=driver_text,
-        lowers_text=lowers_text,
+        lowers_text=_lowers_text,
         mitigation_ids=lambda bank, rid: ", ".join(m.id for m in bank.mitigations_for(rid)),
     )
+
+
+def _answer_format(q) -> escape.Markdown:
+    """What a question accepts, for the bank documentation."""
+    if q.type in ("single_choice", "multiple_choice"):
+        kind = "One of" if q.type == "single_choice" else "Any of"
+        items = [f"`{o.value}` {escape.one_line(o.label)}" for o in q.options]
+        if q.dont_know:
+            items.append("`dont_know` Don't know")
+        return escape.Markdown(f"{kind}:<br>" + "<br>".join(items))
+    if q.type == "yes_no":
+        return escape.Markdown("`yes` / `no`" + (" / `dont_know`" if q.dont_know else ""))
+    if q.type == "number":
+        limits = [
+            f"from {q.minimum:g}" if q.minimum is not None else "",
+            f"to {q.maximum:g}" if q.maximum is not None else "",
+        ]
+        text = ("Whole number" if q.integer else "Number") + "".join(f" {x}" for x in limits if x)
+        return escape.md(text + (f", in {q.unit}" if q.unit else ""))
+    return escape.md({"text": "Text", "list": "A list, one item per line", "date": "A date"}[q.type])
+
+
+def _lowers_text(m) -> str:
+    parts = []
+    for x in m.lowers:
+        bits = [
+            b
+            for b in (
+                f"likelihood −{x.likelihood}" if x.likelihood else "",
+                f"impact −{x.impact}" if x.impact else "",
+            )
+            if b
+        ]
+        parts.append(f"{x.risk}: {', '.join(bits)}")
+    return "\n".join(parts)
+
+
+def _short_hash(content_hash: str) -> escape.Markdown:
+    """A content hash's first 16 hex digits, in a code span."""
+    return escape.Markdown("`" + content_hash.removeprefix("sha256:")[:16] + "`")

@@ -254,7 +254,7 @@ class Store:
         row = cursor.fetchone()
         if row is None:
             raise NotFound(assessment_id)
-        data = dict(zip([c[0] for c in cursor.description], row))
+        data = dict(zip([c[0] for c in cursor.description], row, strict=True))
         return Record(**{**data, "document": json.loads(data["document"])})
 
     def version(self, assessment_id: str) -> int:
@@ -316,7 +316,7 @@ class Store:
             [limit, offset],
         ).fetchall()
         keys = ["id", "title", "organisation", "stage", "status", "rating", "established_rating", "updated"]
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def history(self, assessment_id: str) -> list[dict]:
         rows = self.db.execute(
@@ -435,7 +435,7 @@ class Store:
         return document
 
     def _published_row(self, row) -> dict:
-        data = dict(zip(self._PUBLISHED_COLUMNS, row))
+        data = dict(zip(self._PUBLISHED_COLUMNS, row, strict=True))
         data["banks"] = json.loads(data["banks"] or "[]")
         return data
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from typing import Any
 
 import jsonschema
@@ -102,58 +103,73 @@ def short(value: Any, limit: int = 60) -> str:
 
 
 def explain(error: jsonschema.ValidationError) -> str:
-    v, value, instance = error.validator, error.validator_value, error.instance
-    if v == "additionalProperties" and isinstance(instance, dict):
-        allowed = list(error.schema.get("properties", {}))
-        parts = []
-        for key in (k for k in instance if k not in allowed):
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            parts.append(f"unknown key {short(key)}{hint}")
-        return "; ".join(parts) or error.message
-    if v == "required":
-        missing = [k for k in value if isinstance(instance, dict) and k not in instance]
-        return "missing required key " + ", ".join(repr(k) for k in missing or value[:1])
-    if v == "dependentRequired":
-        return error.message.replace("is a dependency of", "is needed alongside")
-    if v == "pattern":
-        described = _description(error)
-        return f"{short(instance)} is not in the expected form" + (
-            f": {described}" if described else f" (pattern {value})"
-        )
-    if v == "enum":
-        return f"{short(instance)} is not one of {', '.join(map(repr, value))}"
-    if v == "const":
-        return f"must be {value!r}, not {short(instance)}"
-    if v == "type":
-        wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in (value if isinstance(value, list) else [value]))
-        return f"must be {wanted}, not {short(instance)}"
-    if v == "minItems":
-        return "must not be empty" if value == 1 else f"needs at least {value} items"
-    if v == "maxItems":
-        return f"has {len(instance)} items; at most {value} are allowed"
-    if v == "minLength":
-        return "must not be empty" if value == 1 else f"must be at least {value} characters long"
-    if v == "maxLength":
-        return f"is {len(instance)} characters long; at most {value} are allowed"
-    if v == "minimum":
-        return f"{short(instance)} is below the minimum of {value}"
-    if v == "maximum":
-        return f"{short(instance)} is above the maximum of {value}"
-    if v == "format" and value == "date":
-        return f"{short(instance)} is not a real date written as YYYY-MM-DD"
-    if v == "format" and value == "regex":
-        return f"{short(instance)} is not a valid regular expression"
-    if v == "not":
-        described = _description(error)
-        return f"{short(instance)} is not allowed here" + (f": {described}" if described else "")
-    if v == "uniqueItems":
-        return "has the same item more than once"
-    if v == "minProperties":
-        return "must not be empty"
-    if v is False or v == "false" or error.schema is False:
+    """One schema error in plain words."""
+    if error.validator is False or error.validator == "false" or error.schema is False:
         return "not allowed here"
-    return error.message
+    words = _EXPLAIN.get(str(error.validator))
+    return (words(error, error.validator_value, error.instance) if words else None) or error.message
+
+
+def _unknown_keys(error: jsonschema.ValidationError, value: Any, instance: Any) -> str | None:
+    if not isinstance(instance, dict):
+        return None
+    allowed = list(error.schema.get("properties", {}))
+    parts = []
+    for key in (k for k in instance if k not in allowed):
+        close = difflib.get_close_matches(key, allowed, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        parts.append(f"unknown key {short(key)}{hint}")
+    return "; ".join(parts)
+
+
+def _missing(error: jsonschema.ValidationError, value: Any, instance: Any) -> str:
+    missing = [k for k in value if isinstance(instance, dict) and k not in instance]
+    return "missing required key " + ", ".join(repr(k) for k in missing or value[:1])
+
+
+def _pattern(error: jsonschema.ValidationError, value: Any, instance: Any) -> str:
+    described = _description(error)
+    return f"{short(instance)} is not in the expected form" + (f": {described}" if described else f" (pattern {value})")
+
+
+def _type(error: jsonschema.ValidationError, value: Any, instance: Any) -> str:
+    wanted = " or ".join(_TYPE_WORDS.get(t, t) for t in (value if isinstance(value, list) else [value]))
+    return f"must be {wanted}, not {short(instance)}"
+
+
+def _format(error: jsonschema.ValidationError, value: Any, instance: Any) -> str | None:
+    return {
+        "date": f"{short(instance)} is not a real date written as YYYY-MM-DD",
+        "regex": f"{short(instance)} is not a valid regular expression",
+    }.get(value)
+
+
+def _not(error: jsonschema.ValidationError, value: Any, instance: Any) -> str:
+    described = _description(error)
+    return f"{short(instance)} is not allowed here" + (f": {described}" if described else "")
+
+
+# Each JSON Schema keyword's failure in words, from (error, the keyword's value, the instance);
+# None falls back to jsonschema's own message.
+_EXPLAIN: dict[str, Callable[[jsonschema.ValidationError, Any, Any], str | None]] = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing,
+    "dependentRequired": lambda e, v, i: e.message.replace("is a dependency of", "is needed alongside"),
+    "pattern": _pattern,
+    "enum": lambda e, v, i: f"{short(i)} is not one of {', '.join(map(repr, v))}",
+    "const": lambda e, v, i: f"must be {v!r}, not {short(i)}",
+    "type": _type,
+    "minItems": lambda e, v, i: "must not be empty" if v == 1 else f"needs at least {v} items",
+    "maxItems": lambda e, v, i: f"has {len(i)} items; at most {v} are allowed",
+    "minLength": lambda e, v, i: "must not be empty" if v == 1 else f"must be at least {v} characters long",
+    "maxLength": lambda e, v, i: f"is {len(i)} characters long; at most {v} are allowed",
+    "minimum": lambda e, v, i: f"{short(i)} is below the minimum of {v}",
+    "maximum": lambda e, v, i: f"{short(i)} is above the maximum of {v}",
+    "format": _format,
+    "not": _not,
+    "uniqueItems": lambda e, v, i: "has the same item more than once",
+    "minProperties": lambda e, v, i: "must not be empty",
+}
 
 
 def _description(error: jsonschema.ValidationError) -> str | None:

@@ -221,47 +221,58 @@ def _compare(stored: dict, recomputed: dict) -> list[str]:
 
 
 def findings(published: dict, doc: dict, library: Library, result: dict, today: dt.date) -> list[Finding]:
-    out: list[Finding] = []
-    for bank in result["banks"]:
-        for q in bank["unanswered"]:
-            out.append(Finding("unanswered", q["id"], f"{q['id']} is unanswered: {q['prompt']}"))
-    seen = set()
-    for bank in result["banks"]:
-        for m in bank["mitigations"]:
-            if m["status"] == "in_place" and not m["evidence"] and m["id"] not in seen:
-                seen.add(m["id"])
-                how = "by the team" if m["in_place_by"] == "team" else "by the answers"
-                out.append(
-                    Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given")
-                )
-    for bank in result["banks"]:
-        for r in bank["risks"]:
-            for f in r["red_flags"]:
-                out.append(
-                    Finding(
-                        "red_flag",
-                        f["id"],
-                        f"{f['id']} on {r['id']}: {f['reason']}"
-                        + (" (raised because it cannot be ruled out)" if f["assumed"] else ""),
-                    )
-                )
+    """What a reviewer should look at, in this order: gaps, unevidenced claims, red flags,
+    "don't know" where it matters most, withheld text, overdue reviews."""
+    banks = result["banks"]
     high_impact = _high_impact_questions(library)
-    for bank in result["banks"]:
-        for q in bank["dont_know"]:
-            if q["id"] in high_impact:
-                out.append(
-                    Finding(
-                        "dont_know_high_impact",
-                        q["id"],
-                        f'{q["id"]} is answered "don\'t know" but drives {high_impact[q["id"]]}: {q["prompt"]}',
-                    )
-                )
-    for r in published.get("redactions", []):
-        out.append(Finding("withheld", r["pointer"], f"{r['pointer']} is withheld: {r['reason']}"))
-    for bank in result["banks"]:
-        for r in bank["risks"]:
-            if r["review_date"] < today.isoformat():
-                out.append(Finding("stale_review", r["id"], f"{r['id']} was due for review on {r['review_date']}"))
+    out = [
+        Finding("unanswered", q["id"], f"{q['id']} is unanswered: {q['prompt']}")
+        for b in banks
+        for q in b["unanswered"]
+    ]
+    out += _unevidenced(banks)
+    out += [
+        Finding(
+            "red_flag",
+            f["id"],
+            f"{f['id']} on {r['id']}: {f['reason']}"
+            + (" (raised because it cannot be ruled out)" if f["assumed"] else ""),
+        )
+        for b in banks
+        for r in b["risks"]
+        for f in r["red_flags"]
+    ]
+    out += [
+        Finding(
+            "dont_know_high_impact",
+            q["id"],
+            f'{q["id"]} is answered "don\'t know" but drives {high_impact[q["id"]]}: {q["prompt"]}',
+        )
+        for b in banks
+        for q in b["dont_know"]
+        if q["id"] in high_impact
+    ]
+    out += [
+        Finding("withheld", r["pointer"], f"{r['pointer']} is withheld: {r['reason']}")
+        for r in published.get("redactions", [])
+    ]
+    out += [
+        Finding("stale_review", r["id"], f"{r['id']} was due for review on {r['review_date']}")
+        for b in banks
+        for r in b["risks"]
+        if r["review_date"] < today.isoformat()
+    ]
+    return out
+
+
+def _unevidenced(banks: list[dict]) -> list[Finding]:
+    """Each mitigation counted in place with no evidence, once."""
+    out, seen = [], set()
+    for m in (m for b in banks for m in b["mitigations"]):
+        if m["status"] == "in_place" and not m["evidence"] and m["id"] not in seen:
+            seen.add(m["id"])
+            how = "by the team" if m["in_place_by"] == "team" else "by the answers"
+            out.append(Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given"))
     return out
 
 

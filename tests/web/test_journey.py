@@ -71,7 +71,8 @@ def test_save_and_continue_walks_the_sections_then_checks_answers(client_request
     assert rows["PR-11 How many people will it affect each year?"] == "10,000 to 100,000"
     assert (
         rows[
-            "PR-12 Are people in vulnerable situations among the people it is for, or a large share of those it affects?"
+            "PR-12 Are people in vulnerable situations among the people it is for, "
+            "or a large share of those it affects?"
         ]
         == "Not answered"
     )

@@ -289,7 +289,45 @@ class ActionsForm(BaseForm):
     """Owners and review dates for risks; status, owner and due date for mitigations.
     Fields are added per bank by `actions_form_class`."""
 
+    MITIGATION_KEYS = ("status", "owner", "due", "evidence", "note")
+    RISK_KEYS = ("owner", "review_date", "treatment", "note")
+
     base = HiddenField()
+
+    @classmethod
+    def data_from(cls, doc: dict, bank_id: str, ids: tuple[tuple[str, ...], tuple[str, ...]]) -> dict:
+        """The saved records of the mitigations and risks a page shows, as field data."""
+        data = {}
+        for mid in ids[0]:
+            data.update({f"{mid}-{k}": v for k, v in documents.mitigation_record(doc, bank_id, mid).items()})
+        for rid in ids[1]:
+            data.update({f"{rid}-{k}": v for k, v in documents.risk_record(doc, bank_id, rid).items()})
+        return data
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for name in [n for n in self._fields if n.endswith("-status")]:
+            note = self[name.removesuffix("-status") + "-note"]
+            if self[name].data == "declined" and not (note.data or "").strip():
+                note.errors = [*note.errors, "Say why you are declining this mitigation"]
+                valid = False
+        return valid
+
+    def records(self, ids: tuple[tuple[str, ...], tuple[str, ...]]) -> tuple[dict, dict]:
+        """The mitigation and risk records this form writes, for the ids the page showed."""
+        return (
+            {mid: self._record(mid, self.MITIGATION_KEYS) for mid in ids[0]},
+            {rid: self._record(rid, self.RISK_KEYS) for rid in ids[1]},
+        )
+
+    def _record(self, prefix: str, keys: tuple[str, ...]) -> dict:
+        out = {}
+        for key in keys:
+            value = (self[f"{prefix}-{key}"].data or "").strip()
+            # "Recommended" is what an absent status means.
+            if value and not (key == "status" and value == "recommended"):
+                out[key] = value
+        return out
 
 
 class DateText(StringField):

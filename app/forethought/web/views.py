@@ -321,35 +321,14 @@ def actions(assessment_id: str, bank_id: str):
     )
     conflict = None
     if request.method == "GET":
-        data = {}
-        for mid in ids[0]:
-            for key, value in documents.mitigation_record(loaded.doc, bank.id, mid).items():
-                data[f"{mid}-{key}"] = value
-        for rid in ids[1]:
-            for key, value in documents.risk_record(loaded.doc, bank.id, rid).items():
-                data[f"{rid}-{key}"] = value
-        form = bind(form_class, data=data)
+        form = bind(form_class, data=form_class.data_from(loaded.doc, bank.id, ids))
         form.base.data = _action_fingerprints(loaded.doc, bank, ids)
     else:
         form = bind(form_class)
         valid = form.validate()
         refuse_without_csrf(form)
-        for mid in ids[0]:
-            if form[f"{mid}-status"].data == "declined" and not (form[f"{mid}-note"].data or "").strip():
-                form[f"{mid}-note"].errors.append("Say why you are declining this mitigation")
-                valid = False
         if valid:
-
-            def record(prefix: str, keys: tuple[str, ...]) -> dict:
-                out = {}
-                for key in keys:
-                    value = (form[f"{prefix}-{key}"].data or "").strip()
-                    if value and not (key == "status" and value == "recommended"):
-                        out[key] = value
-                return out
-
-            mitigations = {mid: record(mid, ("status", "owner", "due", "evidence", "note")) for mid in ids[0]}
-            risks = {rid: record(rid, ("owner", "review_date", "treatment", "note")) for rid in ids[1]}
+            mitigations, risks = form.records(ids)
 
             def change(current: Record):
                 mitigation_base, _, risk_base = (form.base.data or "").partition("|")
