@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test generate published-examples bench clean
+.PHONY: run test test-fast lint generate published-examples bench clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,16 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+# Everything but the browser, the wheel builds and the live servers: for the edit-test loop.
+test-fast: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -m "not browser and not slow"
+
+# ruff lints and checks formatting (`ruff format` fixes it); mypy checks the engine's types.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+	$(BIN)/mypy
 
 # Regenerate the example registers and docs/banks.md after changing a bank, the
 # engine or a template in reports/. The tests fail until you do.

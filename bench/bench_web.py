@@ -33,7 +33,6 @@ from forethought.banks import bundled_library  # noqa: E402
 from forethought.conditions import DONT_KNOW  # noqa: E402
 from forethought.store import Store  # noqa: E402
 from forethought.web import journey  # noqa: E402
-
 from tests.live import FORETHOUGHT, _Hidden, free_port  # noqa: E402
 
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from forethought import assessment, banks
 
 TESTS = Path(__file__).parent

@@ -4,6 +4,7 @@ mitigations, every question backed by a listed public source."""
 from __future__ import annotations
 
 import pytest
+
 from forethought import banks
 
 LIBRARY = banks.load_library()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from forethought import assessment, calibration, engine
 
 from .conftest import ROOT

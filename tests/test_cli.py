@@ -10,6 +10,7 @@ import sys
 import jsonschema
 import pytest
 from click.testing import CliRunner
+
 from forethought import assessment
 from forethought.cli import cli
 

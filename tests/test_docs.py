@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from importlib import metadata
 
 from click.testing import CliRunner
+
 from forethought import banks, register
 from forethought.cli import cli
 
@@ -93,3 +95,20 @@ def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_one():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_version_is_written_once():
+    """The package's version lives in its __init__; the distribution and the changelog follow it."""
+    import forethought
+
+    assert metadata.version("forethought") == forethought.__version__
+    project = (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[project]")[1].split("\n[")[0]
+    assert 'dynamic = ["version"]' in project and not re.search(r"^version\s*=", project, re.M)
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(r"^## (\S+)", changelog, re.M).group(1) == forethought.__version__
+
+
+def test_contributing_points_at_the_map_the_bank_guide_and_make_generate():
+    text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    for needed in ("docs/architecture.md", "docs/writing-a-bank.md", "make generate", "make lint", "make test-fast"):
+        assert needed in text, needed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from forethought import engine
 from forethought.engine import add_months
 

@@ -4,6 +4,7 @@ Their expected ratings are calibration cases now (examples/calibration/, tests/t
 from __future__ import annotations
 
 import pytest
+
 from forethought import assessment, engine, register
 
 from .conftest import ROOT

@@ -12,6 +12,9 @@ import pytest
 
 from .conftest import ROOT
 
+# Builds wheels with pip: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):

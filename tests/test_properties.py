@@ -13,10 +13,11 @@ import copy
 import datetime as dt
 
 import pytest
-from forethought import assessment, banks, engine
-from forethought.conditions import DONT_KNOW
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from forethought import assessment, banks, engine
+from forethought.conditions import DONT_KNOW
 
 from .conftest import FIXTURE_BANK
 

@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
+
 from forethought import assessment, banks, engine, publish, resources, verify
 from forethought.cli import cli
 

@@ -11,6 +11,7 @@ import io
 import json
 
 import pytest
+
 from forethought import assessment, engine, register
 from forethought.conditions import DONT_KNOW
 

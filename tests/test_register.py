@@ -9,9 +9,10 @@ import re
 
 import markdown as python_markdown
 import pytest
+from markdown_it import MarkdownIt
+
 from forethought import assessment, engine, register
 from forethought.escape import cell, csv_cell, filename, md
-from markdown_it import MarkdownIt
 
 PAYLOAD = (
     "<script>alert(1)</script><img src=x onerror=alert(2)> [click](javascript:alert(3)) "

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+
 from forethought import verify
 from forethought.cli import cli
 from forethought.problems import ProblemsFound

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+
 from forethought.cli import cli
 
 from .conftest import FIXTURE_BANK, ROOT

@@ -72,6 +72,7 @@ class Question:
     @property
     def values(self) -> tuple[str, ...]:
         """Every value an answer may hold, "don't know" included where offered."""
+        base: tuple[str, ...]
         if self.type == "yes_no":
             base = YES_NO
         else:
@@ -127,7 +128,7 @@ class Source:
 class Driver:
     question: str
     points: dict | None
-    bands: tuple[tuple[float, int], ...] | None
+    bands: tuple[tuple[float, int], ...]  # for a number question; () when points are given
     when: dict | None
     note: str | None
 
@@ -296,7 +297,7 @@ def load_library(paths: Iterable[str | Path] | None = None, *, extra: Iterable[s
     files = _expand(paths) if paths is not None else _bundled_files()
     files += _expand(extra)
     library, problems = _load(files)
-    if problems:
+    if problems or library is None:
         raise ProblemsFound(problems)
     return library
 
@@ -876,7 +877,7 @@ def _build_bank(data: dict, name: str) -> Bank:
                 Driver(
                     d["question"],
                     d.get("points"),
-                    tuple((b["at_least"], b["points"]) for b in d["bands"]) if "bands" in d else None,
+                    tuple((b["at_least"], b["points"]) for b in d.get("bands", ())),
                     d.get("when"),
                     d.get("note"),
                 )

@@ -95,8 +95,10 @@ def _leaf(condition: dict, fact: Fact) -> bool | None:
     raise ValueError(f"not a condition: {condition!r}")  # the schema rules this out
 
 
-def leaves(condition: dict, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
-    """Every leaf test in a condition, with its path inside the condition."""
+def leaves(condition: dict | None, path: tuple = ()) -> Iterator[tuple[dict, tuple]]:
+    """Every leaf test in a condition (none for no condition), with its path inside the condition."""
+    if condition is None:
+        return
     for key in ("all", "any"):
         if key in condition:
             for i, part in enumerate(condition[key]):

@@ -165,7 +165,7 @@ class RiskResult:
     @property
     def settled(self) -> bool:
         """The two readings give the same residual rating."""
-        return self.established_applies and self.established_residual.rating == self.residual.rating
+        return self.established_applies and self.established("residual").rating == self.residual.rating
 
 
 @dataclass
@@ -380,7 +380,7 @@ def _is_unknown(fact: Fact) -> bool:
     return value is None or value in UNKNOWN_VALUES
 
 
-def _unknown_questions(condition: dict, facts: dict[str, Fact]) -> list[str]:
+def _unknown_questions(condition: dict | None, facts: dict[str, Fact]) -> list[str]:
     """Questions whose unknown answers leave a condition unknown. Where an answer
     is given but its question may not be asked, the answers that decide that."""
     found: list[str] = []
@@ -456,7 +456,7 @@ def _references(bank: Bank) -> dict[str, frozenset[str]]:
 
 
 def _score_bank(
-    bank: Bank, doc: dict, library: Library, facts: dict[str, Fact], assessed: str, answered_version: str | None
+    bank: Bank, doc: dict, library: Library, facts: _Facts, assessed: str, answered_version: str | None
 ) -> BankResult:
     questions = library.questions
     applies_value = True if bank.applies_when is None else evaluate(bank.applies_when, facts.__getitem__)
@@ -546,9 +546,7 @@ class _State:
         return self.applies and not self.declined
 
 
-def _state(
-    m: Mitigation, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading
-) -> _State:
+def _state(m: Mitigation, doc: dict, facts: _Facts, questions: dict[str, Question], reading: Reading) -> _State:
     record = documents.mitigation_record(doc, m.bank_id, m.id)
     chosen = record.get("status", "recommended")
     applies = _holds(m.applies_when, facts, reading, if_bad=False)
@@ -564,7 +562,7 @@ def _state(
 
 
 def _mitigation(
-    m: Mitigation, bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question]
+    m: Mitigation, bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question]
 ) -> MitigationResult:
     record = documents.mitigation_record(doc, bank.id, m.id)
     chosen = record.get("status", "recommended")
@@ -599,7 +597,7 @@ def _mitigation(
                 f'Not yet shown in place: {_listing(unknown)} unanswered or "don\'t know"; on what you have told '
                 f"us it could be. " + why
             )
-    if applies is None:
+    if applies is None and m.applies_when is not None:
         unknown = _unknown_questions(m.applies_when, facts)
         assumed = True
         why = (
@@ -651,7 +649,7 @@ def _listing(question_ids: list[str]) -> str:
     return ", ".join(question_ids[:-1]) + f" and {question_ids[-1]} are"
 
 
-def _answers_text(condition: dict, facts: dict[str, Fact], questions: dict[str, Question]) -> str:
+def _answers_text(condition: dict | None, facts: _Facts, questions: dict[str, Question]) -> str:
     parts = []
     for leaf, _ in leaves(condition):
         q = questions[leaf["question"]]
@@ -664,7 +662,7 @@ def _answers_text(condition: dict, facts: dict[str, Fact], questions: dict[str, 
 # --- Levels ----------------------------------------------------------------------
 
 
-def _points(driver: Driver, question: Question, fact: Fact, facts: dict[str, Fact], reading: Reading) -> int | None:
+def _points(driver: Driver, question: Question, fact: Fact, facts: _Facts, reading: Reading) -> int | None:
     """A driver's points in a reading, or None where it does not count."""
     if fact.visible is False:
         return None
@@ -711,7 +709,7 @@ def _least_points(driver: Driver, question: Question) -> int:
     return min(reachable + [at_low])
 
 
-def _level(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question], assumptions: list[str]) -> Level:
+def _level(factor: Factor, facts: _Facts, questions: dict[str, Question], assumptions: list[str]) -> Level:
     reasons = [
         Reason(
             "Starting level" + (f": {factor.note}" if factor.note else ""), factor.base, established_points=factor.base
@@ -738,14 +736,14 @@ def _level(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question
     return Level(min(max(total, MIN_LEVEL), MAX_LEVEL), reasons, min(max(established, MIN_LEVEL), MAX_LEVEL))
 
 
-def _level_in(factor: Factor, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading) -> int:
+def _level_in(factor: Factor, facts: _Facts, questions: dict[str, Question], reading: Reading) -> int:
     total = factor.base
     for driver in factor.drivers:
         total += _points(driver, questions[driver.question], facts[driver.question], facts, reading) or 0
     return min(max(total, MIN_LEVEL), MAX_LEVEL)
 
 
-def _driver(driver: Driver, facts: dict[str, Fact], questions: dict[str, Question]) -> Reason | None:
+def _driver(driver: Driver, facts: _Facts, questions: dict[str, Question]) -> Reason | None:
     question = questions[driver.question]
     fact = facts[driver.question]
     points = _points(driver, question, fact, facts, CAUTIOUS)
@@ -801,7 +799,7 @@ def _lowering(lowerings: list[tuple[int, int, bool]], method, all_evidenced: boo
 
 
 def _states(
-    bank: Bank, doc: dict, facts: dict[str, Fact], questions: dict[str, Question], reading: Reading
+    bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question], reading: Reading
 ) -> dict[str, _State]:
     return {m.id: _state(m, doc, facts, questions, reading) for m in bank.mitigations}
 
@@ -810,7 +808,7 @@ def _numbers(
     risk: Risk,
     bank: Bank,
     library: Library,
-    facts: dict[str, Fact],
+    facts: _Facts,
     reading: Reading,
     bank_applies_known: bool,
     states: dict[str, _State],
@@ -833,7 +831,7 @@ def _stages(
     impact: int,
     states: dict[str, _State],
     method,
-    facts: dict[str, Fact],
+    facts: _Facts,
     reading: Reading,
 ) -> dict:
     flags = [f for f in risk.red_flags if _holds(f.when, facts, reading, if_bad=True)]
@@ -864,7 +862,7 @@ def _score_risk(
     bank: Bank,
     doc: dict,
     library: Library,
-    facts: dict[str, Fact],
+    facts: _Facts,
     mitigations: dict[str, MitigationResult],
     states: dict[Reading, dict[str, _State]],
     assessed: str,
@@ -1018,7 +1016,7 @@ def _open_questions(banks: list[BankResult]) -> list[QuestionRef]:
     return [q for b in banks if b.applies for q in (b.unanswered + b.dont_know)]
 
 
-def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: dict[str, Fact]) -> list[AnswerNext]:
+def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _Facts) -> list[AnswerNext]:
     """Each open question that could raise a rating, with what it could do if
     it alone went badly, most far-reaching first."""
     method = library.method
@@ -1029,11 +1027,11 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: di
     floors = {bank.id: _states(bank, doc, facts, library.questions, ESTABLISHED) for bank in library.banks}
     gaps = {
         r.id: method.rank(r.residual.rating)
-        - (method.rank(r.established_residual.rating) if r.established_applies else -1)
+        - (method.rank(r.established("residual").rating) if r.established_applies else -1)
         for b in banks
         for r in b.risks
     }
-    resting = {}
+    resting: dict[str, list[str]] = {}
     for b in banks:
         for r in b.risks:
             for qid in r.assumptions:

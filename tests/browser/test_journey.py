@@ -6,8 +6,13 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from ..conftest import ROOT
 from ..live import FORETHOUGHT, LiveServer
+
+# Drives Debian's chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.browser
 
 
 def answer_everything_on_the_page(page) -> None:

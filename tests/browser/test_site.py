@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
+
 from forethought.cli import cli
 
 from ..conftest import ROOT
+
+# Drives Debian's chromium: left out of `make test-fast`.
+pytestmark = pytest.mark.browser
 
 
 def test_the_static_site_works_from_disk(page, axe, tmp_path):

@@ -11,6 +11,7 @@ from collections import Counter
 import html5lib
 import pytest
 from bs4 import BeautifulSoup
+
 from forethought.banks import bundled_library
 from forethought.store import Store
 from forethought.web import create_app

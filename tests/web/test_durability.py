@@ -12,6 +12,9 @@ import pytest
 
 from ..live import Browserish, LiveServer, assessment_id_from
 
+# Starts and kills real servers: left out of `make test-fast`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def server(tmp_path):

@@ -4,6 +4,7 @@ including every section of every bank."""
 from __future__ import annotations
 
 import pytest
+
 from forethought import assessment, engine
 from forethought.banks import bundled_library
 from forethought.web import journey

@@ -9,10 +9,11 @@ import json
 import sqlite3
 
 import pytest
+from werkzeug.security import generate_password_hash
+
 from forethought import assessment, engine, verify
 from forethought.banks import bundled_library
 from forethought.web import PASSWORD_SETTING, create_app, journey
-from werkzeug.security import generate_password_hash
 
 from ..conftest import ROOT
 from .conftest import ClientRequest

@@ -9,10 +9,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from werkzeug.security import generate_password_hash
+
 from forethought.banks import bundled_library
 from forethought.cli import cli
 from forethought.web import PASSWORD_SETTING, create_app
-from werkzeug.security import generate_password_hash
 
 from .conftest import ClientRequest, check_page
 from .test_journey import start
