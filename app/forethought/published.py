@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import assessment as documents
-from . import engine, publish, register, verify
-from .banks import Library
-from .engine import AssessmentResult
+from . import engine, publish, verify
 from .problems import ProblemsFound
+from .scored import Scored
 
 DECISIONS = {
     "proceed": "Proceed",
@@ -26,12 +25,11 @@ DECISIONS = {
 
 
 @dataclass
-class Scored:
-    published: dict
-    library: Library
-    doc: dict
-    result: AssessmentResult
-    report: verify.Report
+class Verified(Scored):
+    """A published version, verified and re-scored with the definitions it carries."""
+
+    published: dict = field(default_factory=dict)
+    report: verify.Report | None = None
 
     @property
     def publication(self) -> dict:
@@ -41,20 +39,15 @@ class Scored:
     def withdrawal(self) -> dict | None:
         return self.published.get("withdrawal")
 
-    def context(self) -> dict:
-        return register.context(self.doc, self.result, self.library)
 
-    def register_markdown(self) -> str:
-        return register.markdown(self.doc, self.result, self.library)
-
-
-def scored(published: dict, today: dt.date | None = None, name: str = "published file") -> Scored:
+def verified(published: dict, today: dt.date | None = None, name: str = "published file") -> Verified:
     """The file verified and re-scored. Raises ProblemsFound, naming each
     problem, when it cannot be re-scored at all."""
     report = verify.verify(published, name, today=today)
     if report.rescored is None:
         raise ProblemsFound(report.unusable)
-    return Scored(published, report.rescored.library, report.rescored.doc, report.rescored.result, report)
+    rescored = report.rescored
+    return Verified(rescored.doc, rescored.library, rescored.result, published=published, report=report)
 
 
 def summary(published: dict) -> dict:
@@ -74,7 +67,7 @@ def summary(published: dict) -> dict:
     }
 
 
-def answers(scored_: Scored) -> list[dict]:
+def answers(scored_: Verified) -> list[dict]:
     """Every bank that applies, its sections and the questions shown, with
     answers, evidence and notes, and any withheld field marked as such."""
     visible = engine.visibility(scored_.doc, scored_.library)
@@ -149,7 +142,7 @@ def filter_choices(rows: list[dict], bank_titles: dict[str, str]) -> dict:
     }
 
 
-def diff(before: Scored, after: Scored) -> dict:
+def diff(before: Verified, after: Verified) -> dict:
     """What changed between two versions, with each answer in words."""
     changes = publish.diff(before.published, after.published)
     questions = {**before.library.questions, **after.library.questions}
@@ -161,7 +154,7 @@ def diff(before: Scored, after: Scored) -> dict:
     return changes
 
 
-def compare(scoreds: list[Scored], only_differences: bool = True) -> dict:
+def compare(scoreds: list[Verified], only_differences: bool = True) -> dict:
     """Ratings per risk and the answers behind the scores, side by side."""
     risk_rows: OrderedDict[str, dict] = OrderedDict()
     for column, s in enumerate(scoreds):

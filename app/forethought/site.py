@@ -154,7 +154,7 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
     for document in documents:
         key = (document["publication"]["id"], document["publication"]["version"])
         try:
-            scoreds[key] = reading.scored(document, name=f"{key[0]} version {key[1]}")
+            scoreds[key] = reading.verified(document, name=f"{key[0]} version {key[1]}")
         except ProblemsFound as e:
             problems += e.problems
     if problems:
@@ -179,7 +179,7 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
             )
             write(f"p/{publication_id}/v{n}/index.html", page)
             write(f"p/{publication_id}/v{n}/assessment.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-            write(f"p/{publication_id}/v{n}/register.md", scored.register_markdown())
+            write(f"p/{publication_id}/v{n}/register.md", scored.register())
             write(f"p/{publication_id}/v{n}/register.csv", register.csv_text(scored.result))
             if i == len(versions) - 1:
                 write(

@@ -421,6 +421,16 @@ class Store:
         ).fetchall()
         return [self._published_row(row) for row in rows]
 
+    def published_withdrawn_at(self, publication_id: str, version: int) -> str | None:
+        """When a published version was withdrawn (None if it stands), without reading its document."""
+        row = self.db.execute(
+            "SELECT withdrawn_at FROM published_versions WHERE publication_id = ? AND version = ?",
+            [publication_id, version],
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"{publication_id} v{version}")
+        return row[0]
+
     def published_document(self, publication_id: str, version: int) -> dict:
         row = self.db.execute(
             "SELECT document, withdrawn_at, withdrawn_reason FROM published_versions"

@@ -113,3 +113,21 @@ def client_request(app):
 def location_id(response) -> str:
     """The assessment id from a redirect to one of its pages."""
     return re.search(r"/a/([^/#?]+)", response.headers["Location"]).group(1)
+
+
+@pytest.fixture
+def count_calls(monkeypatch):
+    """count_calls(module, "name") -> a list that grows by one at each call of module.name."""
+
+    def watch(module, name: str) -> list:
+        calls: list = []
+        real = getattr(module, name)
+
+        def counted(*args, **kwargs):
+            calls.append(args)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+        return calls
+
+    return watch

@@ -278,3 +278,14 @@ def test_a_file_whose_definitions_cannot_be_used_gets_a_clear_message(client_req
     )
     assert "The file cannot be reviewed" in page.text
     assert f"refers to question '{bank['prefix']}-99', which does not exist" in page.text
+
+
+def test_a_published_version_is_verified_once_then_served_from_memory(client_request, aid, count_calls):
+    url = publish(client_request, aid)
+    review = client_request.client.get(f"/review/published/{url.split('/')[2]}/1").headers["Location"]
+    for page in (url, review):
+        client_request.get(page)
+    shape, scored = count_calls(verify, "check_shape"), count_calls(engine, "score")
+    for page in (url, url + ".md", url + ".csv", url, review, review + "/report.md"):
+        assert client_request.client.get(page).status_code == 200, page
+    assert (len(shape), len(scored)) == (0, 0)

@@ -7,6 +7,8 @@ import sqlite3
 
 import pytest
 
+from forethought import engine
+
 from .test_journey import start
 
 
@@ -129,3 +131,14 @@ def test_a_failed_change_writes_nothing(store):
 
     store.update(aid, good, "Test")
     assert store.get(aid).version == 2 and store.get(aid).title == "T2"
+
+
+def test_a_save_scores_the_new_version_once_and_the_next_pages_score_nothing(client_request, count_calls):
+    aid = start(client_request)
+    url = f"/a/{aid}/profile/people"
+    before = tab(client_request, url)
+    scored = count_calls(engine, "score")
+    _, response = client_request.post(url, {**before, "PR-11": "from_10k"})
+    for page in (response.headers["Location"], f"/a/{aid}", f"/a/{aid}/results", f"/a/{aid}/register"):
+        client_request.get(page)
+    assert len(scored) == 1

@@ -107,6 +107,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
         "store": store,
         "library": library,
         "cache": ScoreCache(),
+        # Verified published versions and review subjects: each holds a whole document and library.
+        "verified": ScoreCache(size=32),
         "throttle": SignInThrottle(),
     }
 

@@ -3,7 +3,9 @@ nothing from drafts. The same templates make the static site (`site.py`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
@@ -52,9 +54,25 @@ def bank_titles() -> dict[str, str]:
     return {b.id: b.title for b in current_app.extensions["forethought"]["library"].banks}
 
 
-def load(publication_id: str, version: int) -> reading.Scored:
+def verified(key: tuple, fetch: Callable[[], dict]) -> reading.Verified:
+    """A published document verified and re-scored once per key and day: it never changes,
+    but its findings (reviews that fall due) follow the date."""
+    cache = current_app.extensions["forethought"]["verified"]
+    dated = (*key, dt.date.today())
+    found = cache.get(dated)
+    if found is None:
+        found = reading.verified(fetch())
+        cache.put(dated, found)
+    return found
+
+
+def load(publication_id: str, version: int) -> reading.Verified:
     try:
-        return reading.scored(store().published_document(publication_id, version))
+        withdrawn_at = store().published_withdrawn_at(publication_id, version)
+        return verified(
+            ("published", publication_id, version, withdrawn_at),
+            lambda: store().published_document(publication_id, version),
+        )
     except NotFound:
         abort(404)
 
@@ -119,7 +137,7 @@ def download(publication_id: str, version: int, ext: str):
     if ext == "json":
         text = json.dumps(scored.published, indent=2, ensure_ascii=False) + "\n"
     elif ext == "md":
-        text = scored.register_markdown()
+        text = scored.register()
     else:
         text = register.csv_text(scored.result)
     stem = filename(scored.published.get("title"), default="assessment")

@@ -17,6 +17,7 @@ from ..register import report_templates
 from ..store import NotFound
 from ..verify import FINDING_LABELS
 from . import forms
+from .public import verified
 from .views import bind, refuse_without_csrf, store, uploaded, who
 
 review = Blueprint("review", __name__, url_prefix="/review")
@@ -49,7 +50,7 @@ def start():
             document, problems = parse_json(content, name)
             if not problems:
                 try:
-                    reading.scored(document, name=name)
+                    reading.verified(document, name=name)
                 except ProblemsFound as e:
                     problems = e.problems
             if not problems:
@@ -70,7 +71,7 @@ def from_published(publication_id: str, version: int):
 @review.route("/<key>", methods=["GET", "POST"])
 def view(key: str):
     document, source = subject(key)
-    scored = reading.scored(document)
+    scored = verified(("review", key), lambda: document)
     targets = (
         ["general"]
         + [r.id for r in scored.result.risks]
@@ -114,7 +115,7 @@ def view(key: str):
 @review.get("/<key>/report.md")
 def report(key: str):
     document, source = subject(key)
-    scored = reading.scored(document)
+    scored = verified(("review", key), lambda: document)
     notes = store().review_notes("sha256:" + key)
     text = (
         report_templates()

@@ -12,9 +12,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from .. import assessment as documents
 from .. import engine, publish, published, register
 from ..banks import Bank, Library
-from ..engine import AssessmentResult
 from ..escape import filename
 from ..problems import ProblemsFound
+from ..scored import Scored
 from ..store import Change, Conflict, NotFound, Record, Store
 from . import forms, journey
 from .rendering import register_html
@@ -64,23 +64,13 @@ def refuse_without_csrf(form) -> None:
 
 
 @dataclass
-class Loaded:
-    record: Record
-    doc: dict
-    result: AssessmentResult
-    _register: str | None = None
-    _register_html: str | None = None
+class Loaded(Scored):
+    """A stored version of an assessment, scored once; the cache keeps it while it is current."""
 
-    def register(self) -> str:
-        """The register's Markdown, written once per version."""
-        if self._register is None:
-            self._register = register.markdown(self.doc, self.result, library())
-        return self._register
+    record: Record | None = None
 
     def register_html(self):
-        if self._register_html is None:
-            self._register_html = register_html(self.register())
-        return self._register_html
+        return self.once("register_html", lambda: register_html(self.register()))
 
 
 def load(assessment_id: str) -> Loaded:
@@ -94,7 +84,8 @@ def load(assessment_id: str) -> Loaded:
         record = store().get(assessment_id)
     except NotFound:
         abort(404)
-    loaded = Loaded(record, record.document, engine.score(record.document, library()))
+    loaded = Loaded.score(record.document, library())
+    loaded.record = record
     cache.put(assessment_id, loaded)
     return loaded
 
@@ -114,23 +105,35 @@ def section_or_404(bank: Bank, section_id: str):
 
 
 def create(doc: dict, action: str, **kwargs) -> str:
-    """Store a new assessment with the summary the home page lists."""
-    result = engine.score(doc, library())
-    return store().create(doc, journey.summary(doc, result, library()), who(), action, **kwargs)
+    """Store a new assessment with the summary the home page lists, and keep its scores."""
+    loaded = Loaded.score(doc, library())
+    assessment_id = store().create(doc, journey.summary(doc, loaded.result, library()), who(), action, **kwargs)
+    _keep(assessment_id, loaded)
+    return assessment_id
 
 
 def save(assessment_id: str, change) -> Record:
-    """Apply a change and refresh the listed summary, all in one transaction."""
+    """Apply a change and refresh the listed summary, all in one transaction. The new
+    version is scored once, here, and kept for the page the save redirects to."""
+    made: list[Loaded] = []
 
     def with_summary(current: Record) -> Change:
         new_doc, action, diff = change(current)
-        result = engine.score(new_doc, library())
-        return Change(new_doc, journey.summary(new_doc, result, library()), action, diff)
+        made[:] = [Loaded.score(new_doc, library())]
+        return Change(new_doc, journey.summary(new_doc, made[0].result, library()), action, diff)
 
     try:
-        return store().update(assessment_id, with_summary, who())
+        record = store().update(assessment_id, with_summary, who())
     except NotFound:
         abort(404)
+    made[0].record = record
+    current_app.extensions["forethought"]["cache"].put(assessment_id, made[0])
+    return record
+
+
+def _keep(assessment_id: str, loaded: Loaded) -> None:
+    loaded.record = store().get(assessment_id)
+    current_app.extensions["forethought"]["cache"].put(assessment_id, loaded)
 
 
 # --- Pages ---------------------------------------------------------------------------
@@ -275,7 +278,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
 def check(assessment_id: str, bank_id: str):
     loaded = load(assessment_id)
     bank = bank_or_404(bank_id)
-    visible = engine.visibility(loaded.doc, library())
+    visible = loaded.once("visibility", lambda: engine.visibility(loaded.doc, library()))
     return render_template(
         "check.html",
         loaded=loaded,
@@ -301,7 +304,7 @@ def results(assessment_id: str):
         loaded=loaded,
         method=library().method,
         answer_link=answer_link,
-        context=register.context(loaded.doc, loaded.result, library()),
+        context=loaded.context(),
     )
 
 
