@@ -38,6 +38,7 @@ lint: $(VENV)/.installed-test
 # Regenerate the example registers and docs/banks.md after changing a bank, the
 # engine or a template in reports/. The tests fail until you do.
 generate: $(VENV)/.installed
+	$(BIN)/forethought trust-bundled
 	$(BIN)/forethought bank-docs -o docs/banks.md
 	$(BIN)/forethought calibrate examples/calibration -o docs/calibration.md
 	for f in examples/*.json; do \

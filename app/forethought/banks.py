@@ -19,14 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from . import conditions, resources
+from .canonical import canonical, digest, without_schema_key
 from .method import ScoringMethod, check_method
 from .problems import Problem, ProblemsFound, pointer
-from .validation import inline_refs, schema_problems
+
+if TYPE_CHECKING:
+    import jsonschema
 
 YES_NO = ("yes", "no")
 CHOICE_TYPES = ("single_choice", "multiple_choice", "yes_no")
@@ -277,10 +278,8 @@ def _lower_first(text: str) -> str:
 
 
 def content_hash(data: dict) -> str:
-    """SHA-256 of the bank's canonical JSON, so a register pins the exact method."""
-    content = {k: v for k, v in data.items() if k != "$schema"}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """The digest of the bank's canonical JSON, so a register pins the exact method."""
+    return digest(without_schema_key(data))
 
 
 # --- Loading -----------------------------------------------------------------
@@ -331,6 +330,11 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
 
 @lru_cache(maxsize=4)
 def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
+    # jsonschema is imported only when something needs checking: it is slow to import.
+    import jsonschema
+
+    from .validation import inline_refs
+
     schema = inline_refs(json.loads(resources.schema_path(schema_name).read_text(encoding="utf-8")))
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
@@ -367,19 +371,59 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
-_SCHEMA_CHECKED: dict[tuple[str, str, str], list[Problem]] = {}
+# The bundled content's schema-check keys, written by `make generate` after a full check
+# and kept true by a test: checking against the schemas is most of a new process's start-up.
+TRUSTED_FILE = "bundled.sha256"
+
+_SCHEMA_CHECKED: dict[tuple[str, str], list[Problem]] = {}
 
 
-def _schema_problems_cached(data: Any, schema_name: str, name: str) -> list[Problem]:
-    """Schema problems, remembered for identical content: checking a bank against
-    the meta-schema is the slow part of loading, and a process (the test suite,
-    the web app) loads the same files many times."""
-    key = (schema_name, name, hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest())
-    if key not in _SCHEMA_CHECKED:
+def schema_check_key(data: Any, schema_name: str) -> str:
+    """What a schema check of `data` depends on, hashed: the schema file and the content."""
+    schema = resources.schema_path(schema_name).read_bytes()
+    return hashlib.sha256(hashlib.sha256(schema).digest() + canonical(data)).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _trusted() -> frozenset[str]:
+    path = resources.schema_path(TRUSTED_FILE)
+    if not path.exists():
+        return frozenset()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.split()[0] for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _schema_problems_cached(data: Any, schema_name: str, name: str, trust: bool = True) -> list[Problem]:
+    """Schema problems. Content checked when the package was built (the bundled banks, and
+    anything identical to them) is trusted by its hash; other content is checked, and the
+    result remembered, since a process (the test suite, the web app) loads the same files often."""
+    key = schema_check_key(data, schema_name)
+    if trust and key in _trusted():
+        return []
+    if (key, name) not in _SCHEMA_CHECKED:
         if len(_SCHEMA_CHECKED) > 256:
             _SCHEMA_CHECKED.clear()
-        _SCHEMA_CHECKED[key] = schema_problems(data, _validator(schema_name), name)
-    return _SCHEMA_CHECKED[key]
+        from .validation import schema_problems
+
+        _SCHEMA_CHECKED[(key, name)] = schema_problems(data, _validator(schema_name), name)
+    return _SCHEMA_CHECKED[(key, name)]
+
+
+def trusted_manifest() -> str:
+    """The bundled content checked in full against its schemas, as the lines of TRUSTED_FILE.
+    Raises ProblemsFound if anything fails, so only content that passes is ever trusted."""
+    lines = ["# sha256(sha256(schema) + canonical JSON)  file: written by `make generate`"]
+    problems = []
+    for path in _bundled_files():
+        data, found = read_json(path)
+        schema_name = "scoring-method.schema.json" if path.parent.name == "scoring" else "question-bank.schema.json"
+        found = found or _schema_problems_cached(data, schema_name, display_name(path), trust=False)
+        problems += found
+        if not found:
+            lines.append(f"{schema_check_key(data, schema_name)}  {path.parent.name}/{path.name}")
+    if problems:
+        raise ProblemsFound(problems)
+    return "\n".join(lines) + "\n"
 
 
 def _load(files: list[Path]) -> tuple[Library | None, list[Problem]]:

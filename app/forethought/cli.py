@@ -188,6 +188,22 @@ def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
     click.echo(f"Wrote {output}.", err=True)
 
 
+@cli.command("trust-bundled")
+def trust_bundled() -> None:
+    """For maintainers (`make generate`): check the bundled content in full against its schemas
+    and record its hashes, so later processes trust it without checking it again."""
+    from . import resources
+    from .banks import TRUSTED_FILE, trusted_manifest
+
+    try:
+        text = trusted_manifest()
+    except ProblemsFound as e:
+        _fail_with(e)
+    path = resources.schema_path(TRUSTED_FILE)
+    path.write_text(text, encoding="utf-8", newline="")
+    click.echo(f"Wrote {path}.", err=True)
+
+
 @cli.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--markdown", "as_markdown", is_flag=True, help="Print the whole calibration page as Markdown.")

@@ -5,10 +5,9 @@ without touching code, and every register names the method and its hash."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 
+from .canonical import digest, without_schema_key
 from .problems import Problem, pointer
 
 
@@ -61,8 +60,6 @@ class ScoringMethod:
 
     @classmethod
     def from_data(cls, data: dict, path: str) -> ScoringMethod:
-        content = {k: v for k, v in data.items() if k != "$schema"}
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return cls(
             id=data["id"],
             title=data["title"],
@@ -79,7 +76,7 @@ class ScoringMethod:
             ),
             sources=tuple(data.get("sources", [])),
             path=path,
-            content_hash="sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+            content_hash=digest(without_schema_key(data)),
             data=data,
             format=data["format"],
         )

@@ -19,28 +19,19 @@ A withheld field reads "[withheld: the reason]" wherever it appears.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from . import __version__, engine
 from . import assessment as documents
 from .banks import Library
+from .canonical import digest
 from .problems import pointer
 
 FORMAT = "forethought-published-assessment"
 FORMAT_VERSION = 1
 WITHHELD = "[withheld"  # a withheld field reads "[withheld: the reason]" wherever it appears
 HASHED_OUT = ("integrity", "withdrawal")  # integrity holds the hashes; withdrawal comes later
-
-
-def canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def digest(data: Any) -> str:
-    return "sha256:" + hashlib.sha256(canonical(data)).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from referencing import Registry, Resource
 from . import assessment as documents
 from . import engine, publish, resources
 from .banks import Library, library_from_data
+from .canonical import digest
 from .conditions import leaves
 from .engine import AssessmentResult
 from .problems import Problem, ProblemsFound
@@ -117,7 +118,7 @@ def carried_library(published: dict, name: str) -> Library:
     versions carry the same definitions, so each set is checked and built once
     per process; a set with problems raises ProblemsFound every time."""
     method = published["method"]
-    key = publish.digest(method)
+    key = digest(method)
     with _CARRIED_LOCK:
         if key in _CARRIED:
             _CARRIED.move_to_end(key)

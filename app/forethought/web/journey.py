@@ -5,13 +5,12 @@ rule can be tested directly; the views only call these."""
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from dataclasses import dataclass
 
 from .. import assessment as documents
 from .. import engine
 from ..banks import Bank, Library, Section
+from ..canonical import digest
 from ..engine import AssessmentResult, BankResult
 
 STATUS_LABELS = {
@@ -79,7 +78,7 @@ def fingerprints(doc: dict, bank_id: str, ids: tuple[str, ...], kind: str = "ans
 
 
 def _digest(record: dict | None) -> str:
-    return hashlib.sha256(json.dumps(record or {}, sort_keys=True).encode()).hexdigest()[:12]
+    return digest(record or {}).removeprefix("sha256:")[:12]
 
 
 def overwritten(

@@ -11,8 +11,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from .. import escape
 from .. import published as reading
 from ..banks import parse_json
+from ..canonical import digest
 from ..problems import ProblemsFound
-from ..publish import digest
 from ..register import report_templates
 from ..store import NotFound
 from ..verify import FINDING_LABELS
