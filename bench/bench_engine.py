@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forethought import __version__, assessment, banks, engine, register  # noqa: E402
+from forethought import __version__, assessment, banks, engine, loading, register  # noqa: E402
 
 
 def full_document(library: banks.Library) -> dict:
@@ -76,7 +76,7 @@ def main() -> None:
     args = parser.parse_args()
 
     start = time.perf_counter()
-    library = banks.load_library()
+    library = loading.load_library()
     load_ms = (time.perf_counter() - start) * 1000
     doc = full_document(library)
     text = assessment.dumps(doc)

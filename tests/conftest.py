@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forethought import assessment, banks
+from forethought import assessment, loading
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -17,13 +17,13 @@ FIXTURE_BANK = TESTS / "banks" / "fixture.json"
 @pytest.fixture(scope="session")
 def library():
     """The bundled banks, as a user gets them."""
-    return banks.load_library()
+    return loading.load_library()
 
 
 @pytest.fixture(scope="session")
 def fixture_library():
     """The bundled profile and scoring method with only the small fixture bank."""
-    return banks.load_library([FIXTURE_BANK])
+    return loading.load_library([FIXTURE_BANK])
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from forethought import banks
+from forethought import loading
 
-LIBRARY = banks.load_library()
+LIBRARY = loading.load_library()
 RISK_BANKS = LIBRARY.banks
 ALL_BANKS = LIBRARY.all_banks
 EXPECTED = {"surveillance", "vendor-data", "algorithmic-decisions", "digital-exclusion", "public-trust"}

@@ -9,7 +9,7 @@ from importlib import metadata
 
 from click.testing import CliRunner
 
-from forethought import banks, register
+from forethought import loading, register
 from forethought.cli import cli
 
 from .conftest import ROOT
@@ -19,13 +19,13 @@ DOCS = ROOT / "docs"
 
 def test_docs_banks_md_is_current():
     """Run `make generate` after changing a bank or reports/banks.md.j2."""
-    written = register.bank_docs(banks.load_library())
+    written = register.bank_docs(loading.load_library())
     assert (DOCS / "banks.md").read_text(encoding="utf-8") == written, "docs/banks.md is stale: run make generate"
 
 
 def test_docs_banks_md_names_every_question_risk_mitigation_and_source():
     text = (DOCS / "banks.md").read_text(encoding="utf-8")
-    library = banks.load_library()
+    library = loading.load_library()
     for bank in library.all_banks:
         for item in [*bank.questions, *(r.id for r in bank.risks), *(m.id for m in bank.mitigations)]:
             assert f"| {item} |" in text or f"#### {item} " in text, item

@@ -50,7 +50,7 @@ def test_the_wheel_works_outside_the_repository(wheel, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = (
-        "import forethought, forethought.resources as r, forethought.banks as b;"
+        "import forethought, forethought.resources as r, forethought.loading as b;"
         "print(forethought.__file__); print(r.questionnaires_dir()); lib = b.load_library();"
         "print(len(lib.banks))"
     )
@@ -113,7 +113,7 @@ def test_the_wheel_installs_beside_a_distribution_named_app(wheel, tmp_path):
     project = tmp_path / "project"
     project.mkdir()
     (project / "app.py").write_text("raise SystemExit('the user app.py was imported')\n")
-    script = "import app, forethought.banks as b; print(app.WHO); print(len(b.load_library().banks))"
+    script = "import app, forethought.loading as b; print(app.WHO); print(len(b.load_library().banks))"
     done = subprocess.run(
         [sys.executable, "-c", "import sys; sys.path.remove(''); " + script],
         cwd=project,

@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forethought import assessment, banks, engine
+from forethought import assessment, engine, loading
 from forethought.conditions import DONT_KNOW
 
 from .conftest import FIXTURE_BANK
 
-LIBRARY = banks.load_library(extra=[FIXTURE_BANK])
+LIBRARY = loading.load_library(extra=[FIXTURE_BANK])
 QUESTIONS = list(LIBRARY.questions.values())
 MITIGATIONS = [(b.id, m.id) for b in LIBRARY.banks for m in b.mitigations]
 WITH_DONT_KNOW = [q for q in QUESTIONS if q.dont_know]

@@ -11,7 +11,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from forethought import assessment, banks, engine, publish, resources, verify
+from forethought import assessment, engine, loading, publish, resources, verify
 from forethought.cli import cli
 
 from .conftest import ROOT
@@ -60,9 +60,9 @@ def test_it_still_verifies_after_the_bundled_banks_change(published, doc, librar
     bank["version"] = "2.0.0"
     (changed / "surveillance.json").write_text(json.dumps(bank))
     monkeypatch.setattr(resources, "questionnaires_dir", lambda: changed)
-    banks.bundled_library.cache_clear()
+    loading.bundled_library.cache_clear()
     try:
-        new_library = banks.load_library()
+        new_library = loading.load_library()
         # The change matters: scored with the new banks, the same answers give other numbers...
         rescored = engine.score(doc, new_library)
         original = engine.score(doc, library)
@@ -78,7 +78,7 @@ def test_it_still_verifies_after_the_bundled_banks_change(published, doc, librar
         result = invoke("verify", path)
         assert result.exit_code == 0, result.output
     finally:
-        banks.bundled_library.cache_clear()
+        loading.bundled_library.cache_clear()
 
 
 def test_an_edited_answer_fails_naming_the_answer_and_the_scores_it_moves(published, tmp_path):

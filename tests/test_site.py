@@ -99,7 +99,7 @@ def test_a_file_whose_definitions_cannot_be_used_stops_the_site_before_anything_
 
 def test_the_site_from_the_app_database(tmp_path):
     from forethought import assessment, engine, publish, published
-    from forethought.banks import bundled_library
+    from forethought.loading import bundled_library
     from forethought.store import Store
     from forethought.web import journey
 

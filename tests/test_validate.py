@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from forethought import banks
+from forethought import loading
 from forethought.cli import cli
 from forethought.problems import ProblemsFound
 
@@ -317,7 +317,7 @@ def test_a_directory_is_checked_file_by_file(fixture_data, tmp_path):
 
 def test_the_trusted_hashes_are_the_bundled_content_checked_in_full():
     """`make generate` writes schemas/bundled.sha256 only after a full check; stale, it fails here."""
-    assert (ROOT / "schemas" / banks.TRUSTED_FILE).read_text(encoding="utf-8") == banks.trusted_manifest()
+    assert (ROOT / "schemas" / loading.TRUSTED_FILE).read_text(encoding="utf-8") == loading.trusted_manifest()
 
 
 def test_the_bundled_banks_load_without_a_schema_check_but_changed_ones_are_checked(monkeypatch, tmp_path):
@@ -326,12 +326,12 @@ def test_the_bundled_banks_load_without_a_schema_check_but_changed_ones_are_chec
     checked = []
     real = validation.schema_problems
     monkeypatch.setattr(validation, "schema_problems", lambda data, *a: checked.append(data) or real(data, *a))
-    monkeypatch.setattr(banks, "_SCHEMA_CHECKED", {})
-    banks.load_library()
+    monkeypatch.setattr(loading, "_SCHEMA_CHECKED", {})
+    loading.load_library()
     assert checked == []
     changed = json.loads((ROOT / "questionnaires" / "public-trust.json").read_text())
     changed["sections"][0]["questions"][0]["prompt"] = ""
     (tmp_path / "public-trust.json").write_text(json.dumps(changed))
     with pytest.raises(ProblemsFound, match="must not be empty"):
-        banks.load_library([tmp_path / "public-trust.json"])
+        loading.load_library([tmp_path / "public-trust.json"])
     assert len(checked) == 1

@@ -36,8 +36,9 @@ from typing import Any
 
 import jsonschema
 
-from .banks import Library, Question, display_name, parse_json
+from .banks import Library, Question
 from .conditions import DONT_KNOW, NOT_DECIDED
+from .files import display_name, parse_json
 from .problems import Problem, ProblemsFound, pointer
 from .validation import schema_problems
 

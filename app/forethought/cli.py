@@ -10,7 +10,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .banks import Library, check_files, load_library
+from .banks import Library
+from .loading import check_files, load_library
 from .problems import ProblemsFound
 
 banks_option = click.option(
@@ -193,7 +194,7 @@ def trust_bundled() -> None:
     """For maintainers (`make generate`): check the bundled content in full against its schemas
     and record its hashes, so later processes trust it without checking it again."""
     from . import resources
-    from .banks import TRUSTED_FILE, trusted_manifest
+    from .loading import TRUSTED_FILE, trusted_manifest
 
     try:
         text = trusted_manifest()

@@ -24,7 +24,7 @@ import jinja2
 
 from . import published as reading
 from . import register
-from .banks import read_json
+from .files import read_json
 from .problems import Problem, ProblemsFound
 from .verify import check_shape
 
@@ -203,7 +203,7 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
                 )
 
     if method is None:
-        from .banks import bundled_library
+        from .loading import bundled_library
 
         method = bundled_library().method
     write(

@@ -24,10 +24,11 @@ from referencing import Registry, Resource
 
 from . import assessment as documents
 from . import engine, publish, resources
-from .banks import Library, library_from_data
+from .banks import Library
 from .canonical import digest
 from .conditions import leaves
 from .engine import AssessmentResult
+from .loading import library_from_data
 from .problems import Problem, ProblemsFound
 from .validation import schema_problems
 
@@ -291,7 +292,7 @@ def _high_impact_questions(library: Library) -> dict[str, str]:
 
 
 def load(path: str | Path) -> Any:
-    from .banks import read_json
+    from .files import read_json
 
     data, problems = read_json(Path(path))
     if problems:

@@ -12,7 +12,7 @@ import html5lib
 import pytest
 from bs4 import BeautifulSoup
 
-from forethought.banks import bundled_library
+from forethought.loading import bundled_library
 from forethought.store import Store
 from forethought.web import create_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from forethought import assessment
-from forethought.banks import bundled_library
+from forethought.loading import bundled_library
 
 from .conftest import location_id
 

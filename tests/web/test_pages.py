@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from forethought import assessment, engine
-from forethought.banks import bundled_library
+from forethought.loading import bundled_library
 from forethought.web import journey
 
 LIBRARY = bundled_library()

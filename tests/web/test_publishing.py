@@ -12,7 +12,7 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from forethought import assessment, engine, verify
-from forethought.banks import bundled_library
+from forethought.loading import bundled_library
 from forethought.web import PASSWORD_SETTING, create_app, journey
 
 from ..conftest import ROOT

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from werkzeug.security import generate_password_hash
 
-from forethought.banks import bundled_library
 from forethought.cli import cli
+from forethought.loading import bundled_library
 from forethought.web import PASSWORD_SETTING, create_app
 
 from .conftest import ClientRequest, check_page

@@ -19,7 +19,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 
 from .. import __version__
-from ..banks import Library, bundled_library
+from ..banks import Library
+from ..loading import bundled_library
 from ..store import Store
 from . import forms
 from .rendering import markdown_html

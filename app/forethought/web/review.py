@@ -10,8 +10,8 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from .. import escape
 from .. import published as reading
-from ..banks import parse_json
 from ..canonical import digest
+from ..files import parse_json
 from ..problems import ProblemsFound
 from ..register import report_templates
 from ..store import NotFound
