@@ -251,9 +251,18 @@ def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks:
     type=click.Path(dir_okay=False, path_type=Path),
     help="The SQLite database file. Default: your platform's data folder (see the README).",
 )
-@click.option("--threads", default=8, show_default=True, type=int, help="Requests handled at once.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Requests handled at once, per worker.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes sharing the port and the database: about one per core for a team server.",
+)
 @banks_option
-def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks: tuple[Path, ...]) -> None:
+def serve(
+    host: str, port: int, db_path: Path | None, threads: int, workers: int, extra_banks: tuple[Path, ...]
+) -> None:
     """Start the web app."""
     from . import server
     from .store import Store
@@ -270,10 +279,38 @@ def serve(host: str, port: int, db_path: Path | None, threads: int, extra_banks:
             err=True,
         )
         sys.exit(2)
-    app = create_app(store, library, require_password=network)
     shown = "localhost" if not network else host
+    if workers > 1:
+        sys.exit(_serve_workers(host, port, db_path, threads, workers, network, extra_banks))
+    app = create_app(store, library, require_password=network)
     click.echo(f"Forethought is running at http://{shown}:{port}/\nDatabase: {db_path}\nPress Ctrl+C to stop.")
     server.serve(app, host, port, threads=threads)
+
+
+def _serve_workers(
+    host: str,
+    port: int,
+    db_path: Path,
+    threads: int,
+    workers: int,
+    network: bool,
+    extra_banks: tuple[Path, ...],
+) -> int:
+    """Bind the port here, once, then run the worker processes on it until Ctrl+C."""
+    from . import server
+
+    shown = "localhost" if not network else host
+    try:
+        sockets = server.listening_sockets(host, port)
+    except OSError as e:
+        click.echo(f"Cannot listen on {host}:{port}: {e.strerror or e}", err=True)
+        return 1
+    click.echo(
+        f"Forethought is running at http://{shown}:{port}/ in {workers} worker processes\n"
+        f"Database: {db_path}\nPress Ctrl+C to stop."
+    )
+    args = server.worker_args(db_path, threads, network, extra_banks)
+    return server.supervise(sockets, args, workers)
 
 
 @cli.command("set-password")

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 
@@ -36,15 +40,176 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+SERVER_OPTIONS = {
+    "ident": "Forethought",
+    "max_request_body_size": 4 * 1024 * 1024,
+    "clear_untrusted_proxy_headers": True,
+}
+
+
 def serve(app, host: str, port: int, threads: int = 8) -> None:
+    """One process: waitress binds host:port itself and serves until Ctrl+C."""
     from waitress import serve as waitress_serve
 
-    waitress_serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="Forethought",
-        max_request_body_size=4 * 1024 * 1024,
-        clear_untrusted_proxy_headers=True,
+    waitress_serve(app, host=host, port=port, threads=threads, **SERVER_OPTIONS)
+
+
+# --- Several worker processes over one database ---------------------------------------------
+#
+# The parent binds the listening sockets once, then starts worker processes that each
+# run waitress on those same sockets: the kernel hands each new connection to one of
+# them. Everything the workers share lives in the SQLite file (assessments, the session
+# key, the sign-in tries); each one's score cache checks the stored version on every
+# load. A worker is `python -m forethought.server --fd N ...`, given the sockets by file
+# descriptor (Linux, macOS) or by socket.share through its standard input (Windows).
+
+
+BACKLOG = 1024  # waitress's default
+
+
+def listening_sockets(host: str, port: int) -> list[socket.socket]:
+    """Bind and listen on every address `host` names (as waitress does: "localhost" may be
+    127.0.0.1 and ::1). Raises OSError if the port is taken, before any worker starts."""
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        ):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            if sys.platform != "win32":
+                # Lets a restarted server bind at once; on Windows this would let another program share the port.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address[:2])
+            sock.listen(BACKLOG)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+class Worker:
+    """One worker process and when it started."""
+
+    def __init__(self, args: list[str], sockets: list[socket.socket]):
+        self.started = time.monotonic()
+        command = [sys.executable, "-m", "forethought.server", *args]
+        if sys.platform == "win32":
+            # Windows passes sockets by socket.share, which needs the child's pid: write it to its stdin.
+            self.process = subprocess.Popen([*command, "--shared"], stdin=subprocess.PIPE)
+            shares = [sock.share(self.process.pid) for sock in sockets]
+            assert self.process.stdin is not None
+            self.process.stdin.write(b"".join(len(s).to_bytes(4, "big") + s for s in shares))
+            self.process.stdin.close()
+        else:
+            fds = [sock.fileno() for sock in sockets]
+            self.process = subprocess.Popen([*command, *(f"--fd={fd}" for fd in fds)], pass_fds=fds)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: the worker finishes what it is doing and exits
+
+
+def worker_args(db_path: Path, threads: int, require_password: bool, extra_banks: tuple[Path, ...]) -> list[str]:
+    """A worker's command-line arguments: plain strings, no shell, nothing pickled."""
+    args = [f"--db={db_path}", f"--threads={threads}", *(f"--banks={path}" for path in extra_banks)]
+    return [*args, "--require-password"] if require_password else args
+
+
+def supervise(sockets: list[socket.socket], args: list[str], workers: int) -> int:
+    """Run `workers` worker processes on the sockets until Ctrl+C or SIGTERM, then stop
+    them all and return. A worker that dies is reported on stderr and replaced, unless
+    workers keep dying as soon as they start (then all stop, status 1). One that exits
+    cleanly (someone stopped it) is reported and not replaced."""
+    running = [Worker(args, sockets) for _ in range(workers)]
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    quick_deaths = 0
+    try:
+        while running and quick_deaths < 3:
+            time.sleep(0.2)
+            for worker in list(running):
+                code = worker.process.poll()
+                if code is None:
+                    continue
+                running.remove(worker)
+                if code == 0:
+                    print(f"Worker {worker.pid} stopped.", file=sys.stderr)
+                    continue
+                print(f"Worker {worker.pid} died (exit status {code}); starting another.", file=sys.stderr)
+                quick_deaths = quick_deaths + 1 if time.monotonic() - worker.started < 10 else 0
+                running.append(Worker(args, sockets))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _stop_all(running)
+    return 1 if quick_deaths >= 3 else 0
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_all(workers: list[Worker]) -> None:
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        try:
+            worker.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def _inherited_sockets(fds: list[int], shared: bool) -> list[socket.socket]:
+    """The parent's listening sockets, by descriptor or (Windows) from socket.share data on stdin."""
+    if sys.platform == "win32" and shared:
+        data, sockets = sys.stdin.buffer.read(), []
+        while data:
+            size = int.from_bytes(data[:4], "big")
+            sockets.append(socket.fromshare(data[4 : 4 + size]))
+            data = data[4 + size :]
+        return sockets
+    return [socket.socket(fileno=fd) for fd in fds]
+
+
+def worker_main(argv: list[str] | None = None) -> None:
+    """One worker: build the app over the database and serve it on the inherited sockets."""
+    import argparse
+
+    from .loading import load_library
+    from .store import Store
+    from .web import create_app
+
+    parser = argparse.ArgumentParser(prog="python -m forethought.server")
+    parser.add_argument("--fd", type=int, action="append", default=[])
+    parser.add_argument("--shared", action="store_true")
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--banks", type=Path, action="append", default=[])
+    parser.add_argument("--require-password", action="store_true")
+    options = parser.parse_args(argv)
+    sockets = _inherited_sockets(options.fd, options.shared)
+    app = create_app(
+        Store(options.db), load_library(extra=tuple(options.banks)), require_password=options.require_password
     )
+    # SIGTERM from the parent: leave waitress's loop as Ctrl+C would, closing cleanly.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    serve_sockets(app, sockets, threads=options.threads)
+
+
+def serve_sockets(app, sockets: list[socket.socket], threads: int = 8) -> None:
+    from waitress import serve as waitress_serve
+
+    waitress_serve(app, sockets=sockets, threads=threads, **SERVER_OPTIONS)
+
+
+if __name__ == "__main__":
+    worker_main()

@@ -120,6 +120,14 @@ def m003_established_ratings(db: Database) -> None:
     db["published_versions"].add_column("established_rating", str)
 
 
+@migrations()
+def m004_sign_in_tries(db: Database) -> None:
+    # Recent password tries by address, shared by every worker process serving this file.
+    db["sign_in_tries"].create({"id": int, "address": str, "at": float}, pk="id", not_null={"address", "at"})
+    db["sign_in_tries"].create_index(["address", "at"])
+    db["sign_in_tries"].create_index(["at"])
+
+
 class Conflict(Exception):
     """Raised by a change function when the stored document moved underneath it."""
 
@@ -224,6 +232,24 @@ class Store:
             value = secrets.token_hex(32)
             db["settings"].insert({"key": key, "value": value})
             return value
+
+    # --- sign-in tries --------------------------------------------------------
+
+    def take_sign_in_try(self, address: str, limit: int, since: float, at: float) -> int | None:
+        """Record a try from `address` at `at` unless it already has `limit` tries
+        since `since`; the try's id, or None if it must wait. One write transaction,
+        so tries sent at once from several processes cannot all pass the count."""
+        with self._write() as db:
+            db.execute("DELETE FROM sign_in_tries WHERE at < ?", [since])
+            (recent,) = db.execute("SELECT count(*) FROM sign_in_tries WHERE address = ?", [address]).fetchone()
+            if recent >= limit:
+                return None
+            return db.execute("INSERT INTO sign_in_tries (address, at) VALUES (?, ?)", [address, at]).lastrowid
+
+    def give_back_sign_in_try(self, try_id: int) -> None:
+        """Forget one try, e.g. one that gave the right password."""
+        with self._write() as db:
+            db.execute("DELETE FROM sign_in_tries WHERE id = ?", [try_id])
 
     # --- assessments ----------------------------------------------------------
 

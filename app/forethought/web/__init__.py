@@ -69,21 +69,24 @@ class ScoreCache:
 
 
 class SignInThrottle:
-    """Slows password guessing: after 5 wrong tries from an address, 30 seconds' wait."""
+    """Slows password guessing: 5 tries from an address, then a 30 seconds' wait.
 
-    def __init__(self):
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+    A try is taken before the password is checked and given back if it was right, so
+    only wrong ones count. The record lives in the database, taken in one write
+    transaction: every worker process serving the file counts the same tries, and
+    guesses sent at once cannot all pass the count before any is recorded."""
 
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            recent = [t for t in self._failures.get(address, []) if time.monotonic() - t < 30]
-            self._failures[address] = recent
-            return len(recent) >= 5
+    def __init__(self, store: Store, tries: int = 5, seconds: float = 30.0, clock=time.time):
+        # Wall-clock time by default: every process reads the same clock.
+        self.store, self.tries, self.seconds, self.clock = store, tries, seconds, clock
 
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._failures.setdefault(address, []).append(time.monotonic())
+    def take(self, address: str) -> int | None:
+        """A try for this address (give it back with `give_back`), or None: wait."""
+        at = self.clock()
+        return self.store.take_sign_in_try(address, self.tries, since=at - self.seconds, at=at)
+
+    def give_back(self, try_id: int) -> None:
+        self.store.give_back_sign_in_try(try_id)
 
 
 def create_app(store: Store | str | Path, library: Library | None = None, *, require_password: bool = False) -> Flask:
@@ -110,7 +113,7 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
         "cache": ScoreCache(),
         # Verified published versions and review subjects: each holds a whole document and library.
         "verified": ScoreCache(size=32),
-        "throttle": SignInThrottle(),
+        "throttle": SignInThrottle(store),
     }
 
     from .auth import auth

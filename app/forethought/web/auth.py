@@ -22,16 +22,17 @@ def sign_in():
         valid = form.validate()
         refuse_without_csrf(form)
         throttle = current_app.extensions["forethought"]["throttle"]
-        address = request.remote_addr or "unknown"
-        if throttle.blocked(address):
+        # The try is taken before the password is checked, so guesses sent at once all count.
+        taken = throttle.take(request.remote_addr or "unknown") if valid else None
+        if valid and taken is None:
             form.password.errors = ["Too many wrong passwords. Wait 30 seconds, then try again."]
             status = 429
         elif valid and check_password(current_app.extensions["forethought"]["store"], form.password.data):
+            throttle.give_back(taken)
             session.clear()
             session["signed_in"] = True
             return redirect(_safe_next(request.args.get("next")))
         elif valid:
-            throttle.failed(address)
             form.password.errors = ["That password is not right"]
             status = 401
     return render_template("sign_in.html", form=form), status
