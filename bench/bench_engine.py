@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from forethought import __version__, assessment, banks, engine, loading, register  # noqa: E402
+from forethought import __version__, banks, documents, engine, loading, register  # noqa: E402
 
 
 def full_document(library: banks.Library) -> dict:
@@ -28,7 +28,7 @@ def full_document(library: banks.Library) -> dict:
 
     Choices take the middle option so scores spread across the matrix; texts
     and lists are a sentence long; mitigations alternate between statuses."""
-    doc = assessment.new_document(library, "2026-11-21")
+    doc = documents.new_document(library, "2026-11-21")
     for q in library.questions.values():
         if q.type in ("single_choice", "multiple_choice"):
             values = [o.value for o in q.options]
@@ -54,7 +54,7 @@ def full_document(library: banks.Library) -> dict:
         doc["banks"][bank.id]["mitigations"] = {
             m.id: {"status": statuses[i % 3], "owner": "Head of Digital"} for i, m in enumerate(bank.mitigations)
         }
-    checked, problems = assessment.check(doc, library)
+    checked, problems = documents.check(doc, library)
     if problems:
         raise SystemExit("\n".join(map(str, problems)))
     return checked
@@ -79,7 +79,7 @@ def main() -> None:
     library = loading.load_library()
     load_ms = (time.perf_counter() - start) * 1000
     doc = full_document(library)
-    text = assessment.dumps(doc)
+    text = documents.dumps(doc)
     result = engine.score(doc, library)
 
     def control():
@@ -93,13 +93,13 @@ def main() -> None:
     steps = {
         "baseline: parse the assessment JSON": lambda: json.loads(text),
         "control: fixed pure-Python loop": control,
-        "check the document against its schema": lambda: assessment.check(json.loads(text), library),
+        "check the document against its schema": lambda: documents.check(json.loads(text), library),
         "score": lambda: engine.score(doc, library),
         "write the Markdown register": lambda: register.markdown(doc, result, library),
         "write the CSV register": lambda: register.csv_text(result),
         "write the JSON export": lambda: register.json_text(doc, result, library),
         "all: parse, check, score, Markdown": lambda: register.markdown(
-            doc, engine.score(assessment.parse(text, library), library), library
+            doc, engine.score(documents.parse(text, library), library), library
         ),
     }
     questions = sum(len(b.questions) for b in library.all_banks)

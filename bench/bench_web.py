@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from forethought import assessment, engine  # noqa: E402
-from forethought.banks import bundled_library  # noqa: E402
+from forethought import documents, engine  # noqa: E402
 from forethought.conditions import DONT_KNOW  # noqa: E402
+from forethought.loading import bundled_library  # noqa: E402
 from forethought.store import Store  # noqa: E402
 from forethought.web import journey  # noqa: E402
 from tests.live import FORETHOUGHT, _Hidden, free_port  # noqa: E402
@@ -38,7 +38,7 @@ from tests.live import FORETHOUGHT, _Hidden, free_port  # noqa: E402
 
 def random_document(library, rng: random.Random) -> dict:
     """A plausible assessment: most questions answered, some "don't know", all banks in play."""
-    doc = assessment.new_document(library, "2026-11-21")
+    doc = documents.new_document(library, "2026-11-21")
     for q in library.questions.values():
         if rng.random() < 0.15:
             continue
@@ -65,7 +65,7 @@ def random_document(library, rng: random.Random) -> dict:
         "PR-18": "digital_only",
     }.items():
         doc["banks"]["profile"]["answers"][qid] = {"value": value}
-    checked, problems = assessment.check(doc, library)
+    checked, problems = documents.check(doc, library)
     assert not problems, problems
     return checked
 

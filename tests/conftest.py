@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from forethought import assessment, loading
+from forethought import documents, loading
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -37,7 +37,7 @@ def new_doc(fixture_library):
     """A function making a fixture-bank document from {question id: value}."""
 
     def make(answers: dict | None = None, **extra) -> dict:
-        doc = assessment.new_document(fixture_library, "2026-11-21")
+        doc = documents.new_document(fixture_library, "2026-11-21")
         doc["banks"]["profile"]["answers"]["PR-16"] = {"value": "yes"}
         for qid, value in (answers or {}).items():
             bank = fixture_library.questions[qid].bank_id
@@ -47,7 +47,7 @@ def new_doc(fixture_library):
                 doc["banks"][bank]["answers"][qid] = {"value": value}
         for key, value in extra.items():
             doc["banks"]["fixture"][key] = value
-        checked, problems = assessment.check(doc, fixture_library)
+        checked, problems = documents.check(doc, fixture_library)
         assert not problems, problems
         return checked
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from forethought import assessment, calibration, engine
+from forethought import calibration, documents, engine
 
 from .conftest import ROOT
 
@@ -100,7 +100,7 @@ def test_cautious_expectations_hold(outcomes, library):
         if cautious:
             assert o.cautious["overall"] == cautious["overall"], o.case.id
             assert o.settled == cautious["settled"], o.case.id
-            result = engine.score(assessment.load(o.case.assessment_path, library), library)
+            result = engine.score(documents.load(o.case.assessment_path, library), library)
             for stage in ("inherent", "target"):
                 if stage in cautious:
                     assert result.overall[stage] == cautious[stage], (o.case.id, stage)
@@ -116,7 +116,7 @@ def test_the_worked_examples_risk_and_stage_expectations_hold_within_one_band(li
         expected = case.dossier["expected"]
         if not (expected.get("risks") or expected.get("stages")):
             continue
-        result = engine.score(assessment.load(case.assessment_path, library), library)
+        result = engine.score(documents.load(case.assessment_path, library), library)
         for rid, stages in expected.get("risks", {}).items():
             r = next(x for x in result.risks if x.id == rid)
             for stage, want in stages.items():
@@ -154,7 +154,7 @@ QUESTIONS_ASKED_BEFORE = {
 
 def questions_asked(case, library) -> int:
     """Questions the form puts to the team for this case's answers."""
-    doc = assessment.load(case.assessment_path, library)
+    doc = documents.load(case.assessment_path, library)
     return sum(1 for shown in engine.visibility(doc, library, for_form=True).values() if shown is not False)
 
 

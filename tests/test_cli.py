@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from forethought import assessment
+from forethought import documents
 from forethought.cli import cli
 
 from .conftest import FIXTURE_BANK
@@ -25,7 +25,7 @@ def invoke(*args):
 def fixture_file(tmp_path, new_doc):
     doc = new_doc({"FX-01": "high", "FX-04": "dont_know", "FX-06": "yes_contract"})
     path = tmp_path / "assessment.json"
-    path.write_text(assessment.dumps(doc))
+    path.write_text(documents.dumps(doc))
     return path
 
 
@@ -66,7 +66,7 @@ def test_schema_is_a_valid_json_schema_that_accepts_the_examples(library):
     assert result.exit_code == 0
     schema = json.loads(result.output)
     jsonschema.Draft202012Validator.check_schema(schema)
-    doc = assessment.new_document(library, "2026-11-21")
+    doc = documents.new_document(library, "2026-11-21")
     jsonschema.validate(doc, schema)
 
 

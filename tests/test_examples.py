@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from forethought import assessment, engine, register
+from forethought import documents, engine, register
 
 from .conftest import ROOT
 from .test_register import assert_valid_gfm_tables
@@ -18,7 +18,7 @@ STAGES = ("inherent", "residual", "target")
 @pytest.mark.parametrize("path", ASSESSMENTS, ids=[p.stem for p in ASSESSMENTS])
 def test_the_checked_in_register_is_current(path, library):
     """Run `make generate` after changing a bank, the engine or a template."""
-    doc = assessment.load(path, library)
+    doc = documents.load(path, library)
     written = register.markdown(doc, engine.score(doc, library), library)
     checked_in = path.with_suffix(".md")
     assert checked_in.exists(), f"{checked_in.name} is missing: run make generate"

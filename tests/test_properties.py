@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forethought import assessment, engine, loading
+from forethought import documents, engine, loading
 from forethought.conditions import DONT_KNOW
 
 from .conftest import FIXTURE_BANK
@@ -80,15 +80,15 @@ mitigation_records = st.fixed_dictionaries(
 
 
 @st.composite
-def documents(draw) -> dict:
-    doc = assessment.new_document(LIBRARY, "2026-11-21")
+def assessment_documents(draw) -> dict:
+    doc = documents.new_document(LIBRARY, "2026-11-21")
     for q in QUESTIONS:
         if draw(st.booleans()):
             doc["banks"][q.bank_id]["answers"][q.id] = {"value": draw(any_values(q))}
     for bank_id, mid in MITIGATIONS:
         if draw(st.integers(0, 4)) == 0:
             doc["banks"][bank_id].setdefault("mitigations", {})[mid] = draw(mitigation_records)
-    checked, problems = assessment.check(doc, LIBRARY)
+    checked, problems = documents.check(doc, LIBRARY)
     assert not problems, problems  # a strategy bug, not an engine one
     return checked
 
@@ -124,7 +124,7 @@ def no_higher(after: dict, before: dict) -> None:
 
 
 @SETTINGS
-@given(documents())
+@given(assessment_documents())
 def test_random_documents_never_crash_and_stay_in_range(doc):
     result = engine.score(doc, LIBRARY)
     rank = LIBRARY.method.rank
@@ -156,7 +156,7 @@ def ceiling_ranks(result) -> dict:
 
 
 @SETTINGS
-@given(documents())
+@given(assessment_documents())
 def test_the_cautious_reading_is_never_below_the_established_one(doc):
     result = engine.score(doc, LIBRARY)
     rank = LIBRARY.method.rank
@@ -178,7 +178,7 @@ def test_the_cautious_reading_is_never_below_the_established_one(doc):
 
 
 @SETTINGS
-@given(documents(), st.data())
+@given(assessment_documents(), st.data())
 def test_answering_dont_know_moves_each_rating_only_within_the_two_readings(doc, data):
     unknown, known = unknown_then_known(doc, data)
     before, after = engine.score(unknown, LIBRARY), engine.score(known, LIBRARY)
@@ -197,7 +197,7 @@ def test_answering_dont_know_moves_each_rating_only_within_the_two_readings(doc,
 
 
 @SETTINGS
-@given(documents(), st.data())
+@given(assessment_documents(), st.data())
 def test_answer_these_next_names_only_open_questions_that_could_raise_a_rating(doc, data):
     result = engine.score(doc, LIBRARY)
     open_ids = {q.id for b in result.banks for q in b.unanswered + b.dont_know}
@@ -211,7 +211,7 @@ def test_answer_these_next_names_only_open_questions_that_could_raise_a_rating(d
 
 
 @SETTINGS
-@given(documents(), st.sampled_from(MITIGATIONS))
+@given(assessment_documents(), st.sampled_from(MITIGATIONS))
 def test_marking_a_mitigation_in_place_never_raises_a_residual_score(doc, chosen):
     bank_id, mid = chosen
     before = engine.score(doc, LIBRARY)
@@ -225,14 +225,14 @@ def test_marking_a_mitigation_in_place_never_raises_a_residual_score(doc, chosen
 
 
 @SETTINGS
-@given(documents(), st.data())
+@given(assessment_documents(), st.data())
 def test_a_real_answer_never_scores_above_dont_know(doc, data):
     unknown, known = unknown_then_known(doc, data)
     no_higher(scores(engine.score(known, LIBRARY)), scores(engine.score(unknown, LIBRARY)))
 
 
 @SETTINGS
-@given(documents(), st.data())
+@given(assessment_documents(), st.data())
 def test_a_real_answer_never_scores_above_no_answer(doc, data):
     question = data.draw(st.sampled_from(QUESTIONS))
     real = data.draw(real_values(question))
@@ -261,7 +261,7 @@ def test_the_strategies_cover_every_question_type():
 )
 def test_dont_know_with_real_choices_is_never_below_the_real_choices_alone(question):
     """ "A, and maybe more" must score at least as high as "A"."""
-    doc = assessment.new_document(LIBRARY, "2026-11-21")
+    doc = documents.new_document(LIBRARY, "2026-11-21")
     real = [v for v in question.values if v != DONT_KNOW][:1]
     alone = copy.deepcopy(doc)
     alone["banks"][question.bank_id]["answers"][question.id] = {"value": real}

@@ -11,8 +11,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from forethought import assessment, engine, loading, publish, resources, verify
+from forethought import documents, engine, loading, resources
 from forethought.cli import cli
+from forethought.publishing import publish, verify
 
 from .conftest import ROOT
 
@@ -27,7 +28,7 @@ def invoke(*args):
 
 @pytest.fixture
 def doc(library):
-    return assessment.load(EXAMPLES / "cctv-upgrade.json", library)
+    return documents.load(EXAMPLES / "cctv-upgrade.json", library)
 
 
 @pytest.fixture

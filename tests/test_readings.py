@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from forethought import assessment, engine, register
+from forethought import documents, engine, register
 from forethought.conditions import DONT_KNOW
 
 ORDINARY_PROFILE = {
@@ -63,7 +63,7 @@ def make(library):
     """An assessment on the bundled banks from {question id: value}; None leaves a question unanswered."""
 
     def build(*answer_sets: dict, mitigations: dict | None = None, evidence: dict | None = None) -> dict:
-        doc = assessment.new_document(library, "2026-12-01")
+        doc = documents.new_document(library, "2026-12-01")
         for answers in answer_sets:
             for qid, value in answers.items():
                 bank = library.questions[qid].bank_id
@@ -76,7 +76,7 @@ def make(library):
         for mid, record in (mitigations or {}).items():
             bank = next(b.id for b in library.banks if any(m.id == mid for m in b.mitigations))
             doc["banks"][bank].setdefault("mitigations", {})[mid] = record
-        checked, problems = assessment.check(doc, library)
+        checked, problems = documents.check(doc, library)
         assert not problems, problems
         return checked
 
@@ -356,7 +356,7 @@ def test_7_every_bank_has_a_changelog_for_its_version_and_old_answers_still_load
             "vendor-data": {"version": "1.0.0", "answers": {"DV-08": {"value": "other_countries"}}},
         },
     }
-    doc, problems = assessment.check(old, library)
+    doc, problems = documents.check(old, library)
     assert not problems
     notes = engine.score(doc, library).notes
     assert any(f"answered against version 1.0.0, scored with version {library.profile.version}" in n for n in notes)

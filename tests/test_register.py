@@ -11,7 +11,7 @@ import markdown as python_markdown
 import pytest
 from markdown_it import MarkdownIt
 
-from forethought import assessment, engine, register
+from forethought import documents, engine, register
 from forethought.escape import cell, csv_cell, filename, md
 
 PAYLOAD = (
@@ -75,7 +75,7 @@ def assert_valid_gfm_tables(text: str) -> int:
 
 def injected_document(library) -> dict:
     """Every free-text field of a document holding the payload."""
-    doc = assessment.new_document(library, "2026-11-21")
+    doc = documents.new_document(library, "2026-11-21")
     for q in library.questions.values():
         answers = doc["banks"][q.bank_id]["answers"]
         if q.type == "text":
@@ -103,7 +103,7 @@ def injected_document(library) -> dict:
         "decision": "proceed_with_conditions",
         "note": PAYLOAD,
     }
-    checked, problems = assessment.check(doc, library)
+    checked, problems = documents.check(doc, library)
     assert not problems, problems
     return checked
 

@@ -9,10 +9,10 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from forethought import verify
 from forethought.cli import cli
 from forethought.problems import ProblemsFound
-from forethought.site import build, collect
+from forethought.publishing import verify
+from forethought.publishing.site import build, collect
 
 from .conftest import ROOT
 from .web.conftest import check_page
@@ -98,14 +98,15 @@ def test_a_file_whose_definitions_cannot_be_used_stops_the_site_before_anything_
 
 
 def test_the_site_from_the_app_database(tmp_path):
-    from forethought import assessment, engine, publish, published
+    from forethought import documents, engine
     from forethought.loading import bundled_library
+    from forethought.publishing import publish, reading
     from forethought.store import Store
     from forethought.web import journey
 
     library = bundled_library()
     store = Store(tmp_path / "app.db")
-    doc = assessment.load(ROOT / "examples" / "low-risk-room-booking.json", library)
+    doc = documents.load(ROOT / "examples" / "low-risk-room-booking.json", library)
     aid = store.create(doc, journey.summary(doc, engine.score(doc, library), library), "Test", "Imported")
     store.publish(
         aid,
@@ -119,7 +120,7 @@ def test_the_site_from_the_app_database(tmp_path):
             published_at=at,
             previous_content_hash=p,
         ),
-        published.summary,
+        reading.summary,
         "Test",
     )
     out = tmp_path / "site"

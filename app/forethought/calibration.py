@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import assessment, engine
+from . import documents, engine
 from .banks import Library
 from .escape import cell
 
@@ -63,7 +63,7 @@ def rank(rating: str, library: Library) -> int:
 
 
 def outcome(case: Case, library: Library) -> Outcome:
-    doc = assessment.load(case.assessment_path, library)
+    doc = documents.load(case.assessment_path, library)
     result = engine.score(doc, library)
     waiting = [bank.id for bank in result.banks if bank.settle_first]
     if waiting:

@@ -92,19 +92,19 @@ def banks(as_json: bool, extra_banks: tuple[Path, ...]) -> None:
 
 def _read_published(path: Path) -> dict:
     """A published file's JSON, or a clear message and status 1."""
-    from . import verify as verifying
+    from .publishing import verify
 
     try:
-        return verifying.load(path)
+        return verify.load(path)
     except ProblemsFound as e:
         _fail_with(e, f"{path} cannot be read")
 
 
 def _load_assessment(path: Path, library: Library) -> dict:
-    from . import assessment
+    from . import documents
 
     try:
-        return assessment.load(path, library)
+        return documents.load(path, library)
     except ProblemsFound as e:
         _fail_with(e, f"{path} is not a usable assessment")
 
@@ -113,7 +113,7 @@ def _load_assessment(path: Path, library: Library) -> dict:
 @banks_option
 def schema(extra_banks: tuple[Path, ...]) -> None:
     """Print the JSON Schema for assessment files, generated from the banks."""
-    from .assessment import assessment_schema
+    from .documents import assessment_schema
 
     click.echo(json.dumps(assessment_schema(_library(extra_banks)), indent=2, ensure_ascii=False))
 
@@ -130,7 +130,7 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
     click.echo(json.dumps(engine.score(doc, library).to_dict(), indent=2, ensure_ascii=False))
 
 
-@cli.command()
+@cli.command("register")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -147,20 +147,19 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
     help="Markdown for people, CSV for spreadsheets, JSON for machines.",
 )
 @banks_option
-def register(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
+def register_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
     """Write the risk register for an assessment FILE."""
-    from . import engine
-    from . import register as registers
+    from . import engine, register
 
     library = _library(extra_banks)
     doc = _load_assessment(file, library)
     result = engine.score(doc, library)
     if fmt == "markdown":
-        text = registers.markdown(doc, result, library)
+        text = register.markdown(doc, result, library)
     elif fmt == "csv":
-        text = registers.csv_text(result)
+        text = register.csv_text(result)
     else:
-        text = registers.json_text(doc, result, library)
+        text = register.json_text(doc, result, library)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -177,11 +176,11 @@ def register(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path,
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of printing."
 )
 @banks_option
-def bank_docs(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
+def bank_docs_command(output: Path | None, extra_banks: tuple[Path, ...]) -> None:
     """Write every bank's questions, risks, mitigations and sources as Markdown."""
-    from .register import bank_docs as render
+    from .register import bank_docs
 
-    text = render(_library(extra_banks))
+    text = bank_docs(_library(extra_banks))
     if output is None:
         click.echo(text, nl=False)
         return
@@ -350,7 +349,7 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
     return out
 
 
-@cli.command()
+@cli.command("publish")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "-o",
@@ -378,7 +377,7 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
 @click.option("--published-at", help="Timestamp of publication (ISO 8601). Default: now.")
 @click.option("--series", help="The publication's id, for a first version (default: a new random id).")
 @banks_option
-def publish(
+def publish_command(
     file: Path,
     output: Path,
     name: str,
@@ -398,9 +397,8 @@ def publish(
     checked with `forethought verify` and turned into a website with `forethought site`."""
     import datetime as dt
 
-    from . import assessment, engine
-    from . import publish as publishing
-    from . import verify as verifying
+    from . import documents, engine
+    from .publishing import publish, verify
     from .store import new_id
 
     library = _library(extra_banks)
@@ -418,7 +416,7 @@ def publish(
     series, version, previous_hash = series or new_id(), 1, None
     if previous is not None:
         earlier = _read_published(previous)
-        report = verifying.verify(earlier, str(previous))
+        report = verify.verify(earlier, str(previous))
         if not report.ok:
             click.echo(f"{previous} does not verify, so it cannot be continued:", err=True)
             for line in report.problems:
@@ -430,11 +428,11 @@ def publish(
     sign_off = {"name": name, "role": role, "date": sign_date or dt.date.today().isoformat(), "decision": decision}
     if note:
         sign_off["note"] = note
-    _, problems = assessment.check({**doc, "sign_off": sign_off}, library, str(file))
+    _, problems = documents.check({**doc, "sign_off": sign_off}, library, str(file))
     if problems:
         _fail_with(ProblemsFound(problems), "The sign-off is not usable")
     try:
-        published = publishing.publish(
+        published = publish.publish(
             doc,
             library,
             sign_off=sign_off,
@@ -451,17 +449,17 @@ def publish(
     click.echo(f"Wrote {output}: version {version}, content hash {published['integrity']['content_hash']}.", err=True)
 
 
-@cli.command()
+@cli.command("verify")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(file: Path, as_json: bool) -> None:
+def verify_command(file: Path, as_json: bool) -> None:
     """Check a published assessment FILE: re-score it with the bank definitions
     it carries, check its hashes, and list what a reviewer should look at.
 
     Exits with status 0 only if every hash and every score matches."""
-    from . import verify as verifying
+    from .publishing import verify
 
-    report = verifying.verify(_read_published(file), str(file))
+    report = verify.verify(_read_published(file), str(file))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         sys.exit(0 if report.ok else 1)
@@ -475,7 +473,7 @@ def verify(file: Path, as_json: bool) -> None:
             click.echo(f"  {line}")
     if report.findings:
         click.echo("\nFor a reviewer:")
-        for kind, label in verifying.FINDING_LABELS.items():
+        for kind, label in verify.FINDING_LABELS.items():
             items = [f for f in report.findings if f.kind == kind]
             if items:
                 click.echo(f"  {label} ({len(items)}):")
@@ -498,10 +496,10 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     and its content hash, do not change: the withdrawal sits beside them."""
     import datetime as dt
 
-    from . import verify as verifying
+    from .publishing import verify
 
     published = _read_published(file)
-    problems = verifying.check_shape(published, str(file))
+    problems = verify.check_shape(published, str(file))
     if problems:
         _fail_with(ProblemsFound(problems), f"{file} is not a published assessment")
     if published.get("withdrawal"):
@@ -515,7 +513,7 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     click.echo(f"Withdrew version {published['publication']['version']} in {output or file}.", err=True)
 
 
-@cli.command()
+@cli.command("site")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--db",
@@ -530,20 +528,20 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Include published JSON files, or folders of them. Repeatable.",
 )
-def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
+def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
     """Write every published assessment as a static website in OUTDIR.
 
     Pages, JSON, Markdown, CSV and an index for machines; it works from any
     static web host and opened straight from disk. With neither --db nor
     --from, it uses the app's default database."""
     from . import server
-    from . import site as static_site
+    from .publishing import site
     from .store import Store
 
     documents = []
     if sources:
         try:
-            documents = static_site.collect(list(sources))
+            documents = site.collect(list(sources))
         except ProblemsFound as e:
             _fail_with(e, "Some files are not published assessments")
     if db_path or not sources:
@@ -556,7 +554,7 @@ def site(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
             for v in store.published_versions(latest["publication_id"]):
                 documents.append(store.published_document(v["publication_id"], v["version"]))
     try:
-        written = static_site.build(outdir, documents)
+        written = site.build(outdir, documents)
     except ProblemsFound as e:
         _fail_with(e, "Some published assessments cannot be re-scored, so no site was written")
     series = {d["publication"]["id"] for d in documents}

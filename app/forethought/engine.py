@@ -35,7 +35,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from . import assessment as documents
+from . import documents
 from .banks import Bank, Driver, Factor, Library, Mitigation, Question, Risk
 from .conditions import UNKNOWN_VALUES, Fact, describe, evaluate, leaves
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, escape, resources
-from . import assessment as documents
+from . import __version__, documents, escape, resources
 from .banks import Library
 from .engine import AssessmentResult, MitigationResult, RiskResult, Score
 

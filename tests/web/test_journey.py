@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from forethought import assessment
+from forethought import documents
 from forethought.loading import bundled_library
 
 from .conftest import location_id
@@ -236,7 +236,7 @@ def test_results_actions_and_the_register(client_request, store):
     assert data["assessment"]["banks"]["surveillance"]["risks"][risk]["owner"] == "Director of Place"
     exported = client_request.client.get(f"/a/{aid}/assessment.json")
     doc = json.loads(exported.get_data(as_text=True))
-    assert assessment.check(doc, LIBRARY)[1] == []
+    assert documents.check(doc, LIBRARY)[1] == []
 
 
 def test_export_then_import_makes_an_identical_copy(client_request, store):

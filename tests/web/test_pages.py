@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from forethought import assessment, engine
+from forethought import documents, engine
 from forethought.loading import bundled_library
 from forethought.web import journey
 
@@ -22,13 +22,13 @@ ALL_BANKS_APPLY = {
 
 
 def seeded(store, answers: dict, title: str = "Town centre cameras") -> str:
-    doc = assessment.new_document(LIBRARY, "2026-11-21")
+    doc = documents.new_document(LIBRARY, "2026-11-21")
     doc["banks"]["profile"]["answers"].update(
         {"PR-01": {"value": title}, "PR-02": {"value": "Anytown Council"}, "PR-03": {"value": "planning"}}
     )
     for qid, value in answers.items():
         doc["banks"][LIBRARY.questions[qid].bank_id]["answers"][qid] = {"value": value}
-    checked, problems = assessment.check(doc, LIBRARY)
+    checked, problems = documents.check(doc, LIBRARY)
     assert not problems, problems
     result = engine.score(checked, LIBRARY)
     return store.create(checked, journey.summary(checked, result, LIBRARY), "Test", "Seeded")

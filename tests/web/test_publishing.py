@@ -11,8 +11,9 @@ import sqlite3
 import pytest
 from werkzeug.security import generate_password_hash
 
-from forethought import assessment, engine, verify
+from forethought import documents, engine
 from forethought.loading import bundled_library
+from forethought.publishing import verify
 from forethought.web import PASSWORD_SETTING, create_app, journey
 
 from ..conftest import ROOT
@@ -30,7 +31,7 @@ SIGN_OFF = {
 
 @pytest.fixture
 def aid(store):
-    doc = assessment.load(ROOT / "examples" / "cctv-upgrade.json", LIBRARY)
+    doc = documents.load(ROOT / "examples" / "cctv-upgrade.json", LIBRARY)
     doc["banks"]["surveillance"]["answers"]["SV-18"]["note"] = SECRET_NOTE
     return store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
 
@@ -61,7 +62,7 @@ def public_text(client_request, url: str) -> str:
 
 
 def test_an_unfinished_assessment_cannot_be_published(client_request, store):
-    doc = assessment.load(ROOT / "examples" / "draft-chatbot.json", LIBRARY)
+    doc = documents.load(ROOT / "examples" / "draft-chatbot.json", LIBRARY)
     draft = store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
     page = client_request.get(f"/a/{draft}/publish")
     assert "Finish the assessment first" in page.text and page.find("form", attrs={"method": "post"}) is None
@@ -101,7 +102,7 @@ def test_a_published_page_shows_nothing_from_the_draft(client_request, store, ai
     text = public_text(client_request, url)
     assert "DRAFT: now with facial recognition" not in text
     # Drafts that were never published are not listed at all.
-    doc = assessment.new_document(LIBRARY, "2026-11-21")
+    doc = documents.new_document(LIBRARY, "2026-11-21")
     doc["banks"]["profile"]["answers"]["PR-01"] = {"value": "Unpublished secret project"}
     store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Created")
     assert "Unpublished secret project" not in public_text(client_request, url)
@@ -148,11 +149,11 @@ def test_public_pages_need_no_sign_in_but_publishing_does(store, aid):
     store.set_setting(PASSWORD_SETTING, generate_password_hash("correct horse battery"))
     locked = ClientRequest(create_app(store, LIBRARY, require_password=True).test_client())
     assert locked.client.get(f"/a/{aid}/publish").status_code == 302
-    from forethought import publish as publishing
+    from forethought.publishing import publish, reading
 
     store.publish(
         aid,
-        lambda series, version, previous, at: publishing.publish(
+        lambda series, version, previous, at: publish.publish(
             doc,
             LIBRARY,
             sign_off=SIGN_OFF,
@@ -162,7 +163,7 @@ def test_public_pages_need_no_sign_in_but_publishing_does(store, aid):
             published_at=at,
             previous_content_hash=previous,
         ),
-        __import__("forethought.published", fromlist=["summary"]).summary,
+        reading.summary,
         "Test",
     )
     page = locked.get("/published/")
@@ -194,7 +195,7 @@ def test_the_index_filters_and_the_machine_index(client_request, store, aid):
 
 def test_compare_side_by_side(client_request, store, aid):
     publish(client_request, aid)
-    doc = assessment.load(ROOT / "examples" / "high-risk-surveillance.json", LIBRARY)
+    doc = documents.load(ROOT / "examples" / "high-risk-surveillance.json", LIBRARY)
     other = store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
     publish(client_request, other)
     ids = [row["publication_id"] for row in store.published_latest()]

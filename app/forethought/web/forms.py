@@ -20,7 +20,7 @@ from wtforms.csrf.session import SessionCSRF
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from .. import assessment as documents
+from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from .. import assessment as documents
-from .. import engine
+from .. import documents, engine
 from ..banks import Bank, Library, Section
 from ..canonical import digest
 from ..engine import AssessmentResult, BankResult

@@ -1,5 +1,5 @@
 """Published assessments, readable by anyone: no sign-in, no edit controls,
-nothing from drafts. The same templates make the static site (`site.py`)."""
+nothing from drafts. The same templates make the static site (`publishing/site.py`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 
-from .. import published as reading
 from .. import register
 from ..escape import filename
+from ..publishing import reading
 from ..store import NotFound
 
 public = Blueprint("public", __name__, url_prefix="/published")

@@ -9,13 +9,13 @@ import datetime as dt
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from .. import escape
-from .. import published as reading
 from ..canonical import digest
 from ..files import parse_json
 from ..problems import ProblemsFound
+from ..publishing import reading
+from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
-from ..verify import FINDING_LABELS
 from . import forms
 from .public import verified
 from .views import bind, refuse_without_csrf, store, uploaded, who

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 
-from .. import assessment as documents
-from .. import engine, publish, published, register
+from .. import documents, engine, register
 from ..banks import Bank, Library
 from ..escape import filename
 from ..problems import ProblemsFound
+from ..publishing import publish, reading
 from ..scored import Scored
 from ..store import Change, Conflict, NotFound, Record, Store
 from . import forms, journey
@@ -540,7 +540,7 @@ def publish_page(assessment_id: str):
                     previous_content_hash=previous,
                 )
 
-            document = store().publish(assessment_id, build, published.summary, who())
+            document = store().publish(assessment_id, build, reading.summary, who())
 
             def record_sign_off(current: Record):
                 new_doc = copy.deepcopy(current.document)
@@ -571,7 +571,7 @@ def publish_page(assessment_id: str):
         withheld=withheld,
         withhold_errors=withhold_errors,
         versions=store().published_for(assessment_id),
-        decisions=published.DECISIONS,
+        decisions=reading.DECISIONS,
     )
 
 

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import jinja2
 
-from . import published as reading
-from . import register
-from .files import read_json
-from .problems import Problem, ProblemsFound
+from .. import register
+from ..files import read_json
+from ..problems import Problem, ProblemsFound
+from . import reading
 from .verify import check_shape
 
-TEMPLATES = Path(__file__).parent / "web" / "templates"
-STATIC = Path(__file__).parent / "web" / "static"
+TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
+STATIC = Path(__file__).parent.parent / "web" / "static"
 
 
 class StaticLinks:
@@ -63,8 +63,8 @@ class StaticLinks:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    from .web import _when
-    from .web.rendering import markdown_html
+    from ..web import _when
+    from ..web.rendering import markdown_html
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -203,7 +203,7 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
                 )
 
     if method is None:
-        from .loading import bundled_library
+        from ..loading import bundled_library
 
         method = bundled_library().method
     write(

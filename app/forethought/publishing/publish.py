@@ -22,11 +22,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__, engine
-from . import assessment as documents
-from .banks import Library
-from .canonical import digest
-from .problems import pointer
+from .. import __version__, documents, engine
+from ..banks import Library
+from ..canonical import digest
+from ..problems import pointer
 
 FORMAT = "forethought-published-assessment"
 FORMAT_VERSION = 1

@@ -22,15 +22,15 @@ from typing import Any
 import jsonschema
 from referencing import Registry, Resource
 
-from . import assessment as documents
-from . import engine, publish, resources
-from .banks import Library
-from .canonical import digest
-from .conditions import leaves
-from .engine import AssessmentResult
-from .loading import library_from_data
-from .problems import Problem, ProblemsFound
-from .validation import schema_problems
+from .. import documents, engine, resources
+from ..banks import Library
+from ..canonical import digest
+from ..conditions import leaves
+from ..engine import AssessmentResult
+from ..loading import library_from_data
+from ..problems import Problem, ProblemsFound
+from ..validation import schema_problems
+from . import publish
 
 STAGES = ("inherent", "residual", "target")
 
@@ -292,7 +292,7 @@ def _high_impact_questions(library: Library) -> dict[str, str]:
 
 
 def load(path: str | Path) -> Any:
-    from .files import read_json
+    from ..files import read_json
 
     data, problems = read_json(Path(path))
     if problems:

@@ -12,10 +12,10 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from . import assessment as documents
-from . import engine, publish, verify
-from .problems import ProblemsFound
-from .scored import Scored
+from .. import documents, engine
+from ..problems import ProblemsFound
+from ..scored import Scored
+from . import publish, verify
 
 DECISIONS = {
     "proceed": "Proceed",
