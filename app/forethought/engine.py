@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import asdict, dataclass, field, replace
+import weakref
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import documents
 from .banks import Bank, Driver, Factor, Library, Mitigation, Question, Risk
 from .conditions import UNKNOWN_VALUES, Fact, describe, evaluate, leaves
+from .method import Rating
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
 STAGES = ("inherent", "residual", "target")
@@ -55,7 +57,7 @@ class Reading:
     worst: frozenset[str] | None
 
     def bad(self, questions: list[str] | tuple[str, ...]) -> bool:
-        return self.worst is None or any(q in self.worst for q in questions)
+        return self.worst is None or not self.worst.isdisjoint(questions)
 
 
 CAUTIOUS = Reading(None)
@@ -287,6 +289,58 @@ class AssessmentResult:
         return "in_progress"
 
 
+# --- What depends on the library alone ------------------------------------------
+
+
+class _Tables:
+    """Look-ups that depend on the library alone, which every score asks again and
+    again: the rating of each score, the rank of each rating, and for each risk the
+    mitigations that lower it, in bank order, with how much."""
+
+    def __init__(self, library: Library):
+        method = library.method
+        self.method = method
+        self.top = method.top
+        self.rank: dict[str, int] = {}
+        for i, r in enumerate(method.ratings):
+            self.rank.setdefault(r.id, i)  # the first of each id, as method.rank
+        self.ratings = {r.id: r for r in reversed(method.ratings)}  # the first of each id, as method.rating
+        self.rating_of: dict[int, Rating] = {}
+        for s in {lk * i for lk in range(MIN_LEVEL, MAX_LEVEL + 1) for i in range(MIN_LEVEL, MAX_LEVEL + 1)}:
+            try:
+                self.rating_of[s] = method.rating_for(s)
+            except ValueError:
+                pass  # left to method.rating_for, so a score outside every band raises as before
+        caps = method.lowering
+        self.caps = {name: (caps["evidenced"][name], caps["claimed"][name]) for name in ("likelihood", "impact")}
+        self.lowers: dict[tuple[str, str], tuple[tuple[Mitigation, int, int], ...]] = {}
+        for bank in library.all_banks:
+            for risk in bank.risks:
+                found = ((m, m.lowering_for(risk.id)) for m in bank.mitigations)
+                self.lowers[bank.id, risk.id] = tuple(
+                    (m, lowering.likelihood, lowering.impact) for m, lowering in found if lowering is not None
+                )
+
+    def score(self, likelihood: int, impact: int, forced: bool) -> Score:
+        s = likelihood * impact
+        rating = self.top if forced else (self.rating_of.get(s) or self.method.rating_for(s))
+        return Score(likelihood, impact, s, rating.id, rating.label, forced)
+
+
+# Keyed on the Library object, which is immutable and compared by identity, so an
+# entry holds bank and method data only (never an assessment's answers) and goes
+# when the library does: the web app keeps one library for the process, while
+# verifying a publication builds one per set of carried definitions.
+_TABLES: weakref.WeakKeyDictionary[Library, _Tables] = weakref.WeakKeyDictionary()
+
+
+def _tables(library: Library) -> _Tables:
+    found = _TABLES.get(library)
+    if found is None:
+        found = _TABLES[library] = _Tables(library)
+    return found
+
+
 # --- Scoring ---------------------------------------------------------------------
 
 
@@ -296,14 +350,18 @@ def score(doc: dict, library: Library, today: dt.date | None = None) -> Assessme
     facts = _Facts(_facts(doc, library))
     notes = []
     bank_results = []
+    # Each mitigation in both readings, worked out once: the bank's risks and
+    # "answer these next" all read them.
+    states: dict[str, dict[Reading, dict[str, _State]]] = {}
     for bank in library.all_banks:
         answered_version = doc.get("banks", {}).get(bank.id, {}).get("version")
         if answered_version and answered_version != bank.version:
             notes.append(
                 f"{bank.title}: answered against version {answered_version}, scored with version {bank.version}."
             )
-        bank_results.append(_score_bank(bank, doc, library, facts, assessed, answered_version))
-    answer_next = _answer_next(bank_results, doc, library, facts)
+        states[bank.id] = _both_states(bank, doc, facts, library.questions)
+        bank_results.append(_score_bank(bank, doc, library, facts, states[bank.id], assessed, answered_version))
+    answer_next = _answer_next(bank_results, doc, library, facts, states)
     return AssessmentResult(
         assessment_date=assessed,
         method={
@@ -456,7 +514,13 @@ def _references(bank: Bank) -> dict[str, frozenset[str]]:
 
 
 def _score_bank(
-    bank: Bank, doc: dict, library: Library, facts: _Facts, assessed: str, answered_version: str | None
+    bank: Bank,
+    doc: dict,
+    library: Library,
+    facts: _Facts,
+    states: dict[Reading, dict[str, _State]],
+    assessed: str,
+    answered_version: str | None,
 ) -> BankResult:
     questions = library.questions
     applies_value = True if bank.applies_when is None else evaluate(bank.applies_when, facts.__getitem__)
@@ -479,8 +543,10 @@ def _score_bank(
         else []
     )
 
-    mitigations = {m.id: _mitigation(m, bank, doc, facts, questions) for m in bank.mitigations} if applies else {}
-    states = {reading: _states(bank, doc, facts, questions, reading) for reading in (CAUTIOUS, ESTABLISHED)}
+    floor = states[ESTABLISHED]
+    mitigations = (
+        {m.id: _mitigation(m, bank, doc, facts, questions, floor[m.id]) for m in bank.mitigations} if applies else {}
+    )
     risks, not_applying = [], []
     for r in bank.risks if applies else ():
         if r.applies_when is not None and evaluate(r.applies_when, facts.__getitem__) is False:
@@ -528,22 +594,20 @@ def _ref(q: Question, answer: str | None = None) -> QuestionRef:
     return QuestionRef(q.id, q.bank_id, q.prompt, q.short, q.section_id, q.required, q.bidder_question, answer)
 
 
-@dataclass(frozen=True)
 class _State:
-    """A mitigation in one reading: does it apply, is it in place, is that evidenced."""
+    """A mitigation in one reading: does it apply, is it in place, is that evidenced;
+    and so whether it counts in the residual and in the target."""
 
-    applies: bool
-    in_place: bool
-    evidenced: bool
-    declined: bool
+    __slots__ = ("applies", "in_place", "evidenced", "declined", "residual", "target")
 
-    @property
-    def residual(self) -> bool:
-        return self.applies and self.in_place
-
-    @property
-    def target(self) -> bool:
-        return self.applies and not self.declined
+    def __init__(self, applies: bool, in_place: bool, evidenced: bool, declined: bool):
+        self.applies = applies
+        self.in_place = in_place
+        self.evidenced = evidenced
+        self.declined = declined
+        # Worked out once here, not on each look: every risk the mitigation lowers asks both.
+        self.residual = applies and in_place
+        self.target = applies and not declined
 
 
 def _state(m: Mitigation, doc: dict, facts: _Facts, questions: dict[str, Question], reading: Reading) -> _State:
@@ -562,12 +626,13 @@ def _state(m: Mitigation, doc: dict, facts: _Facts, questions: dict[str, Questio
 
 
 def _mitigation(
-    m: Mitigation, bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question]
+    m: Mitigation, bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question], established: _State
 ) -> MitigationResult:
+    """The mitigation as the register shows it; `established` is its state on what the team has told us."""
     record = documents.mitigation_record(doc, bank.id, m.id)
     chosen = record.get("status", "recommended")
-    applies = True if m.applies_when is None else evaluate(m.applies_when, facts.__getitem__)
-    by_answers = None if m.in_place_when is None else evaluate(m.in_place_when, facts.__getitem__)
+    applies = True if m.applies_when is None else facts.condition(m.applies_when)[0]
+    by_answers = None if m.in_place_when is None else facts.condition(m.in_place_when)[0]
     evidence: list[str] = []
     assumed = False
     if applies is False:
@@ -606,7 +671,6 @@ def _mitigation(
         )
     if record.get("evidence") and record["evidence"] not in evidence:
         evidence.append(record["evidence"])
-    established = _state(m, doc, facts, questions, ESTABLISHED)
     return MitigationResult(
         id=m.id,
         action=m.action,
@@ -749,11 +813,14 @@ def _driver(driver: Driver, facts: _Facts, questions: dict[str, Question]) -> Re
     points = _points(driver, question, fact, facts, CAUTIOUS)
     if points is None:
         return None
-    established = _points(driver, question, fact, facts, ESTABLISHED) or 0
-    when = True if driver.when is None else evaluate(driver.when, facts.__getitem__)
+    when = True if driver.when is None else facts.condition(driver.when)[0]
     value = fact.value
-    answer = question.label_of(value)
     unknown = _is_unknown(fact)
+    if fact.visible is True and when is not None and not unknown and value != []:
+        established = points  # nothing about it is unknown, so both readings count the same
+    else:
+        established = _points(driver, question, fact, facts, ESTABLISHED) or 0
+    answer = question.label_of(value)
     assumed = unknown or when is None
     if value is None:
         text = f"{question.id} {question.short}: not answered, so the least favourable answer counts"
@@ -773,35 +840,61 @@ def _driver(driver: Driver, facts: _Facts, questions: dict[str, Question]) -> Re
 # --- Risks -----------------------------------------------------------------------
 
 
-def _lowering(lowerings: list[tuple[int, int, bool]], method, all_evidenced: bool) -> tuple[tuple[int, int], list[str]]:
+def _lowering(
+    lowerings: list[tuple[int, int, bool]], tables: _Tables, all_evidenced: bool
+) -> tuple[tuple[int, int], list[str]]:
     """What the counted mitigations take off likelihood and impact, within the
     method's limits: evidenced ones up to the evidenced limit, ones only claimed
     up to the claimed limit, never more than the evidenced limit in all."""
-    caps = method.lowering
-    out, notes = [], []
-    for axis, name in ((0, "likelihood"), (1, "impact")):
-        evidenced = sum(x[axis] for x in lowerings if x[2] or all_evidenced)
-        claimed = sum(x[axis] for x in lowerings if not (x[2] or all_evidenced))
-        top, claim_cap = caps["evidenced"][name], caps["claimed"][name]
-        total = min(top, min(evidenced, top) + min(claimed, claim_cap))
-        if evidenced + claimed > total:
-            if claimed > claim_cap and claim_cap < top:
-                notes.append(
-                    f"mitigations would lower {name} by {evidenced + claimed}; without evidence the method "
-                    f"allows {claim_cap} for those only claimed, and at most {top} in all"
-                )
-            else:
-                notes.append(
-                    f"mitigations would lower {name} by {evidenced + claimed}; the method allows at most {top}"
-                )
-        out.append(total)
-    return (out[0], out[1]), notes
+    evidenced = [0, 0]
+    claimed = [0, 0]
+    for likelihood, impact, backed in lowerings:
+        sums = evidenced if backed or all_evidenced else claimed
+        sums[0] += likelihood
+        sums[1] += impact
+    notes: list[str] = []
+    total = (
+        _capped("likelihood", evidenced[0], claimed[0], tables, notes),
+        _capped("impact", evidenced[1], claimed[1], tables, notes),
+    )
+    return total, notes
 
 
-def _states(
-    bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question], reading: Reading
-) -> dict[str, _State]:
-    return {m.id: _state(m, doc, facts, questions, reading) for m in bank.mitigations}
+def _capped(name: str, evidenced: int, claimed: int, tables: _Tables, notes: list[str]) -> int:
+    """What the mitigations take off one axis within the method's limits; where a
+    limit applied, the note saying so."""
+    top, claim_cap = tables.caps[name]
+    total = min(top, min(evidenced, top) + min(claimed, claim_cap))
+    if evidenced + claimed > total:
+        if claimed > claim_cap and claim_cap < top:
+            notes.append(
+                f"mitigations would lower {name} by {evidenced + claimed}; without evidence the method "
+                f"allows {claim_cap} for those only claimed, and at most {top} in all"
+            )
+        else:
+            notes.append(f"mitigations would lower {name} by {evidenced + claimed}; the method allows at most {top}")
+    return total
+
+
+def _both_states(
+    bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question]
+) -> dict[Reading, dict[str, _State]]:
+    """Each mitigation's state in both readings. Where no unknown decides whether
+    it applies or is in place, the readings cannot differ, so one state serves both."""
+    cautious: dict[str, _State] = {}
+    established: dict[str, _State] = {}
+    for m in bank.mitigations:
+        cautious[m.id] = state = _state(m, doc, facts, questions, CAUTIOUS)
+        settled = all(c is None or facts.condition(c)[0] is not None for c in (m.applies_when, m.in_place_when))
+        established[m.id] = state if settled else _state(m, doc, facts, questions, ESTABLISHED)
+    return {CAUTIOUS: cautious, ESTABLISHED: established}
+
+
+def _arises(risk: Risk, bank: Bank, facts: _Facts, reading: Reading, bank_applies_known: bool) -> bool:
+    """Whether, in a reading, the risk arises: its bank applies and so does the risk."""
+    if not bank_applies_known and not _holds(bank.applies_when, facts, reading, if_bad=True):
+        return False
+    return _holds(risk.applies_when, facts, reading, if_bad=True)
 
 
 def _numbers(
@@ -814,14 +907,12 @@ def _numbers(
     states: dict[str, _State],
 ) -> dict | None:
     """A risk's scores in one reading, or None where, in that reading, it does not arise."""
+    if not _arises(risk, bank, facts, reading, bank_applies_known):
+        return None
     questions = library.questions
-    if not bank_applies_known and not _holds(bank.applies_when, facts, reading, if_bad=True):
-        return None
-    if not _holds(risk.applies_when, facts, reading, if_bad=True):
-        return None
     likelihood = _level_in(risk.likelihood, facts, questions, reading)
     impact = _level_in(risk.impact, facts, questions, reading)
-    return _stages(risk, bank, likelihood, impact, states, library.method, facts, reading)
+    return _stages(risk, bank, likelihood, impact, states, _tables(library), facts, reading)
 
 
 def _stages(
@@ -830,75 +921,116 @@ def _stages(
     likelihood: int,
     impact: int,
     states: dict[str, _State],
-    method,
+    tables: _Tables,
     facts: _Facts,
     reading: Reading,
 ) -> dict:
+    """A risk's inherent, residual and target scores in one reading, the red flags
+    raised in it, and where the method's limit on lowering applied, in words."""
     flags = [f for f in risk.red_flags if _holds(f.when, facts, reading, if_bad=True)]
+    counted: dict[str, list[tuple[int, int, bool]]] = {"residual": [], "target": []}
+    for m, dl, di in tables.lowers[bank.id, risk.id]:
+        state = states[m.id]
+        if state.residual:
+            counted["residual"].append((dl, di, state.evidenced))
+        if state.target:
+            counted["target"].append((dl, di, state.evidenced))
     out: dict[str, Any] = {"flags": [f.id for f in flags], "capped": []}
-
-    def make(lk: int, i: int, forced: bool) -> Score:
-        s = lk * i
-        rating = method.top if forced else method.rating_for(s)
-        return Score(lk, i, s, rating.id, rating.label, forced)
-
-    out["inherent"] = make(likelihood, impact, bool(flags))
+    out["inherent"] = tables.score(likelihood, impact, bool(flags))
     for stage in ("residual", "target"):
-        counted = []
-        for m in bank.mitigations:
-            lowering = m.lowering_for(risk.id)
-            state = states[m.id]
-            if lowering is not None and getattr(state, stage):
-                counted.append((lowering.likelihood, lowering.impact, state.evidenced))
-        (dl, di), notes = _lowering(counted, method, all_evidenced=stage == "target")
+        (dl, di), notes = _lowering(counted[stage], tables, all_evidenced=stage == "target")
         out["capped"] += [f"{stage.capitalize()}: {n}." for n in notes]
         cleared = [f for f in flags if any(getattr(states[m], stage) for m in f.cleared_by)]
-        out[stage] = make(max(MIN_LEVEL, likelihood - dl), max(MIN_LEVEL, impact - di), len(cleared) < len(flags))
+        out[stage] = tables.score(
+            max(MIN_LEVEL, likelihood - dl), max(MIN_LEVEL, impact - di), len(cleared) < len(flags)
+        )
     return out
 
 
-def _score_risk(
+def _reads_alike(
     risk: Risk,
     bank: Bank,
-    doc: dict,
-    library: Library,
+    likelihood: Level,
+    impact: Level,
+    tables: _Tables,
+    facts: _Facts,
+    states: dict[Reading, dict[str, _State]],
+) -> bool:
+    """Whether the risk's stages come out the same in both readings: the same
+    levels, no red flag resting on an unknown, and every mitigation that lowers it
+    or clears a flag in one state for both (see `_both_states`). Then the
+    established stages need not be worked out again."""
+    if likelihood.value != likelihood.established_value or impact.value != impact.established_value:
+        return False
+    cautious, established = states[CAUTIOUS], states[ESTABLISHED]
+    for flag in risk.red_flags:
+        if facts.condition(flag.when)[0] is None:
+            return False
+        if any(cautious[m] is not established[m] for m in flag.cleared_by):
+            return False
+    return all(cautious[m.id] is established[m.id] for m, _, _ in tables.lowers[bank.id, risk.id])
+
+
+def _copy_score(score: Score) -> Score:
+    """A score of its own for the other reading, as `_stages` would have made."""
+    return Score(
+        score.likelihood, score.impact, score.score, score.rating, score.rating_label, score.forced_by_red_flag
+    )
+
+
+def _lowered(result: MitigationResult, likelihood: int, impact: int) -> MitigationResult:
+    """The mitigation as one risk sees it: a shallow copy with what it lowers there.
+    It is what `dataclasses.replace` makes (the same fields, the lists shared), at a
+    fifth of the cost, which counts once per risk and mitigation."""
+    out = object.__new__(MitigationResult)
+    out.__dict__.update(result.__dict__)
+    out.lowers_likelihood = likelihood
+    out.lowers_impact = impact
+    return out
+
+
+def _own_mitigations(
+    risk: Risk,
+    bank: Bank,
+    tables: _Tables,
     facts: _Facts,
     mitigations: dict[str, MitigationResult],
-    states: dict[Reading, dict[str, _State]],
-    assessed: str,
-    bank_applies_known: bool,
-) -> RiskResult:
-    method = library.method
-    questions = library.questions
-    assumptions: list[str] = []
-    if risk.applies_when is not None:
-        # Scored because it may apply; answering could rule it out altogether.
-        assumptions.extend(_unknown_questions(risk.applies_when, facts))
-    likelihood = _level(risk.likelihood, facts, questions, assumptions)
-    impact = _level(risk.impact, facts, questions, assumptions)
-
+    assumptions: list[str],
+) -> list[MitigationResult]:
+    """The mitigations that lower the risk and may apply, with how much each lowers
+    it; the unknowns behind any of them join the risk's assumptions."""
     own: list[MitigationResult] = []
-    for m in bank.mitigations:
-        lowering = m.lowering_for(risk.id)
+    for m, likelihood, impact in tables.lowers[bank.id, risk.id]:
         result = mitigations[m.id]
-        if lowering is None or result.status == "not_applicable":
+        if result.status == "not_applicable":
             continue
-        own.append(replace(result, lowers_likelihood=lowering.likelihood, lowers_impact=lowering.impact))
+        own.append(_lowered(result, likelihood, impact))
         if result.assumed:
             for condition in (m.applies_when, m.in_place_when):
                 if condition is not None:
                     assumptions.extend(q for q in _unknown_questions(condition, facts) if q not in assumptions)
+    return own
 
+
+def _red_flags(
+    risk: Risk,
+    facts: _Facts,
+    questions: dict[str, Question],
+    mitigations: dict[str, MitigationResult],
+    assumptions: list[str],
+) -> list[RedFlagResult]:
+    """The risk's red flags that are raised or open; the unknowns behind open ones
+    join the risk's assumptions."""
     flags = []
     for flag in risk.red_flags:
-        raised = evaluate(flag.when, facts.__getitem__)
+        raised, unknowns = facts.condition(flag.when)
         if raised is False:
             continue
         in_place = any(mitigations[m].counts_in_residual for m in flag.cleared_by)
         recommended = any(mitigations[m].counts_in_target for m in flag.cleared_by)
         settle_by: list[str] = []
         if raised is None:
-            settle_by = _unknown_questions(flag.when, facts)
+            settle_by = list(unknowns)
             because = (
                 f'Open: raised only because {_listing(settle_by)} unanswered or "don\'t know", '
                 "so it cannot be ruled out."
@@ -919,25 +1051,56 @@ def _score_risk(
                 _remedy(flag.cleared_by, settle_by, in_place, recommended),
             )
         )
+    return flags
 
-    cautious = _stages(risk, bank, likelihood.value, impact.value, states[CAUTIOUS], method, facts, CAUTIOUS)
-    floor_states = states[ESTABLISHED]
-    established = _numbers(risk, bank, library, facts, ESTABLISHED, bank_applies_known, floor_states)
-    if established is None:
-        # On what the team has told us the risk may not arise; its floor, were
-        # it to arise, is still worked out so the two readings can be compared.
-        established = _stages(
-            risk, bank, likelihood.established_value, impact.established_value, floor_states, method, facts, ESTABLISHED
-        )
-        established_applies = False
+
+def _score_risk(
+    risk: Risk,
+    bank: Bank,
+    doc: dict,
+    library: Library,
+    facts: _Facts,
+    mitigations: dict[str, MitigationResult],
+    states: dict[Reading, dict[str, _State]],
+    assessed: str,
+    bank_applies_known: bool,
+) -> RiskResult:
+    tables = _tables(library)
+    questions = library.questions
+    assumptions: list[str] = []
+    if risk.applies_when is not None:
+        # Scored because it may apply; answering could rule it out altogether.
+        assumptions.extend(_unknown_questions(risk.applies_when, facts))
+    likelihood = _level(risk.likelihood, facts, questions, assumptions)
+    impact = _level(risk.impact, facts, questions, assumptions)
+    own = _own_mitigations(risk, bank, tables, facts, mitigations, assumptions)
+    flags = _red_flags(risk, facts, questions, mitigations, assumptions)
+
+    cautious = _stages(risk, bank, likelihood.value, impact.value, states[CAUTIOUS], tables, facts, CAUTIOUS)
+    # The levels on what the team has told us are the ones _level summed alongside
+    # (what _level_in would give in that reading). Where the risk may not arise in
+    # that reading, its floor, were it to arise, is still worked out so the two
+    # readings can be compared.
+    if _reads_alike(risk, bank, likelihood, impact, tables, facts, states):
+        established = {stage: _copy_score(cautious[stage]) for stage in STAGES}
     else:
-        established_applies = True
+        established = _stages(
+            risk,
+            bank,
+            likelihood.established_value,
+            impact.established_value,
+            states[ESTABLISHED],
+            tables,
+            facts,
+            ESTABLISHED,
+        )
+    established_applies = _arises(risk, bank, facts, ESTABLISHED, bank_applies_known)
 
     record = documents.risk_record(doc, bank.id, risk.id)
     if record.get("review_date"):
         review_date, set_by = record["review_date"], "team"
     else:
-        months = method.rating(cautious["residual"].rating).review_months
+        months = tables.ratings[cautious["residual"].rating].review_months
         review_date, set_by = add_months(dt.date.fromisoformat(assessed), months).isoformat(), "cadence"
     return RiskResult(
         id=risk.id,
@@ -1006,7 +1169,7 @@ def _count(scores: list[Score], library: Library) -> dict[str, int]:
 def _highest(ratings: list[str], library: Library) -> str | None:
     if not ratings:
         return None
-    return max(ratings, key=library.method.rank)
+    return max(ratings, key=_tables(library).rank.__getitem__)
 
 
 # --- Answer these next -------------------------------------------------------------
@@ -1016,18 +1179,23 @@ def _open_questions(banks: list[BankResult]) -> list[QuestionRef]:
     return [q for b in banks if b.applies for q in (b.unanswered + b.dont_know)]
 
 
-def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _Facts) -> list[AnswerNext]:
+def _answer_next(
+    banks: list[BankResult],
+    doc: dict,
+    library: Library,
+    facts: _Facts,
+    all_states: dict[str, dict[Reading, dict[str, _State]]],
+) -> list[AnswerNext]:
     """Each open question that could raise a rating, with what it could do if
     it alone went badly, most far-reaching first."""
-    method = library.method
+    rank = _tables(library).rank.__getitem__
     none = {"id": "none", "label": "May not arise"}
     by_id = {b.id: b for b in banks}
     out = []
     references = {bank.id: _references(bank) for bank in library.banks}
-    floors = {bank.id: _states(bank, doc, facts, library.questions, ESTABLISHED) for bank in library.banks}
+    floors = {bank.id: all_states[bank.id][ESTABLISHED] for bank in library.banks}
     gaps = {
-        r.id: method.rank(r.residual.rating)
-        - (method.rank(r.established("residual").rating) if r.established_applies else -1)
+        r.id: rank(r.residual.rating) - (rank(r.established("residual").rating) if r.established_applies else -1)
         for b in banks
         for r in b.risks
     }
@@ -1036,9 +1204,10 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _F
         for r in b.risks:
             for qid in r.assumptions:
                 resting.setdefault(qid, []).append(r.id)
+    follow_ups = _follow_ups(facts)
     for q in _open_questions(banks):
         # The question, and the follow-ups it decides whether to ask, go badly.
-        worst = frozenset([q.id] + [x for x, fact in facts.items() if q.id in fact.hidden_by])
+        worst = frozenset([q.id] + follow_ups.get(q.id, []))
         reading = Reading(worst)
         moves = []
         for bank in library.banks:
@@ -1060,8 +1229,8 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _F
                 if after is None:
                     continue
                 before = r.established_residual if r.established_applies else None
-                before_rank = -1 if before is None else method.rank(before.rating)
-                if method.rank(after["residual"].rating) > before_rank or (
+                before_rank = -1 if before is None else rank(before.rating)
+                if rank(after["residual"].rating) > before_rank or (
                     before is not None and after["residual"].score > before.score
                 ):
                     new_flags = [f for f in after["flags"] if f not in _established_flags(r)]
@@ -1081,8 +1250,8 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _F
         unsettled = [rid for rid in resting.get(q.id, []) if gaps[rid] > 0]
         reach = sum(gaps[rid] for rid in unsettled)
         if moves or reach:
-            moves.sort(key=lambda m: (m.before == m.after, -method.rank(m.after)))
-            steps = sum(method.rank(m.after) - (-1 if m.before == "none" else method.rank(m.before)) for m in moves)
+            moves.sort(key=lambda m: (m.before == m.after, -rank(m.after)))
+            steps = sum(rank(m.after) - (-1 if m.before == "none" else rank(m.before)) for m in moves)
             out.append(
                 AnswerNext(
                     q.id,
@@ -1103,11 +1272,21 @@ def _answer_next(banks: list[BankResult], doc: dict, library: Library, facts: _F
         key=lambda a: (
             -a.steps,
             -a.reach,
-            -max((method.rank(m.after) for m in a.moves), default=-1),
+            -max((rank(m.after) for m in a.moves), default=-1),
             -len(a.moves),
             order[a.id],
         )
     )
+    return out
+
+
+def _follow_ups(facts: _Facts) -> dict[str, list[str]]:
+    """For each question, the questions whose being asked rests on its answer,
+    found in one pass rather than one per open question."""
+    out: dict[str, list[str]] = {}
+    for qid, fact in facts.items():
+        for decider in dict.fromkeys(fact.hidden_by):
+            out.setdefault(decider, []).append(qid)
     return out
 
 
