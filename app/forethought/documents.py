@@ -288,6 +288,31 @@ def value(doc: dict, bank_id: str, question_id: str) -> Any:
     return answer(doc, bank_id, question_id).get("value")
 
 
+# The profile questions the format itself relies on, named once: what every list, file name,
+# register heading and publication calls the assessment, and the stage it is at.
+PROFILE_FIELDS = {
+    "title": "PR-01",
+    "organisation": "PR-02",
+    "stage": "PR-03",
+    "contract_value": "PR-04",
+    "supplier": "PR-05",
+    "ocids": "PR-06",
+    "references": "PR-07",
+    "purpose": "PR-08",
+    "affected": "PR-10",
+}
+
+
+def about(doc: dict, field: str) -> Any:
+    """One of the PROFILE_FIELDS answered in the document, or None."""
+    return value(doc, "profile", PROFILE_FIELDS[field])
+
+
+def stage_question(library: Library) -> Question:
+    """The profile question that says which procurement stage an assessment is at."""
+    return library.profile.questions[PROFILE_FIELDS["stage"]]
+
+
 def mitigation_record(doc: dict, bank_id: str, mitigation_id: str) -> dict:
     return doc.get("banks", {}).get(bank_id, {}).get("mitigations", {}).get(mitigation_id, {})
 

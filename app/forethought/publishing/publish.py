@@ -122,7 +122,6 @@ def publish(
     signed["sign_off"] = sign_off
     redacted = redact(signed, redactions, library)
     result = engine.score(redacted, library)
-    profile = library.profile.questions
     published = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -132,16 +131,16 @@ def publish(
             "published_at": published_at,
             "previous_content_hash": previous_content_hash,
         },
-        "title": documents.value(redacted, "profile", "PR-01"),
-        "organisation": documents.value(redacted, "profile", "PR-02"),
+        "title": documents.about(redacted, "title"),
+        "organisation": documents.about(redacted, "organisation"),
         "procurement": {
-            "stage": documents.value(redacted, "profile", "PR-03"),
-            "stage_label": profile["PR-03"].label_of(documents.value(redacted, "profile", "PR-03"))
-            if documents.value(redacted, "profile", "PR-03")
+            "stage": documents.about(redacted, "stage"),
+            "stage_label": documents.stage_question(library).label_of(documents.about(redacted, "stage"))
+            if documents.about(redacted, "stage")
             else None,
-            "supplier": documents.value(redacted, "profile", "PR-05"),
-            "ocids": documents.value(redacted, "profile", "PR-06") or [],
-            "references": documents.value(redacted, "profile", "PR-07") or [],
+            "supplier": documents.about(redacted, "supplier"),
+            "ocids": documents.about(redacted, "ocids") or [],
+            "references": documents.about(redacted, "references") or [],
         },
         "assessment": redacted,
         "redactions": [{"pointer": r["pointer"], "reason": r["reason"].strip()} for r in redactions],

@@ -63,8 +63,7 @@ class StaticLinks:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    from ..web import _when
-    from ..web.rendering import markdown_html
+    from ..web.rendering import FILTERS, GLOBALS
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -73,8 +72,8 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         undefined=jinja2.Undefined,
     )
-    env.filters["markdown"] = markdown_html
-    env.filters["when"] = _when
+    env.filters.update(FILTERS)
+    env.globals.update(GLOBALS)
     return env
 
 

@@ -23,7 +23,7 @@ from ..banks import Library
 from ..loading import bundled_library
 from ..store import Store
 from . import forms
-from .rendering import markdown_html
+from .rendering import FILTERS, GLOBALS
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 PASSWORD_SETTING = "password_hash"
@@ -134,8 +134,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.filters["markdown"] = markdown_html
-    app.jinja_env.filters["when"] = _when
+    app.jinja_env.filters.update(FILTERS)
+    app.jinja_env.globals.update(GLOBALS)
     app.jinja_env.globals["version"] = __version__
 
     @app.context_processor
@@ -149,19 +149,6 @@ def _register_template_helpers(app: Flask) -> None:
                 meta={"csrf_secret": app.config["SECRET_KEY"].encode(), "csrf_context": session}
             ),
         }
-
-
-def _when(iso: str | None) -> str:
-    """A stored UTC timestamp as "21 Nov 2026, 14:05 UTC"."""
-    if not iso:
-        return ""
-    import datetime as dt
-
-    try:
-        moment = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
 
 
 def _register_guards(app: Flask) -> None:

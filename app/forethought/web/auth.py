@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 
 from . import forms
-from .views import _safe_next, bind, refuse_without_csrf
+from .helpers import bind, safe_next, submitted
 
 auth = Blueprint("auth", __name__)
 
@@ -19,8 +19,7 @@ def sign_in():
     form = bind(forms.SignInForm)
     status = 200
     if request.method == "POST":
-        valid = form.validate()
-        refuse_without_csrf(form)
+        valid = submitted(form)
         throttle = current_app.extensions["forethought"]["throttle"]
         # The try is taken before the password is checked, so guesses sent at once all count.
         taken = throttle.take(request.remote_addr or "unknown") if valid else None
@@ -31,7 +30,7 @@ def sign_in():
             throttle.give_back(taken)
             session.clear()
             session["signed_in"] = True
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
         elif valid:
             form.password.errors = ["That password is not right"]
             status = 401
@@ -41,8 +40,7 @@ def sign_in():
 @auth.post("/sign-out")
 def sign_out():
     form = bind(forms.ConfirmForm)
-    form.validate()
-    refuse_without_csrf(form)
+    submitted(form)
     session.clear()
     if not current_app.config["REQUIRE_PASSWORD"]:
         abort(404)

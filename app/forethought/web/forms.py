@@ -379,7 +379,17 @@ class ImportForm(BaseForm):
 
 
 class DuplicateForm(BaseForm):
+    """The stage a copy is made for: one of the profile's stages."""
+
     stage = StringField("Stage", validators=[DataRequired("Choose the procurement stage for the new copy")])
+
+    def __init__(self, *args, stages: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stages = stages
+
+    def validate_stage(self, field) -> None:
+        if field.data not in self.stages:
+            raise ValidationError("Choose the procurement stage for the new copy")
 
 
 class NameForm(BaseForm):
@@ -423,5 +433,15 @@ class WithdrawForm(BaseForm):
 
 
 class ReviewNoteForm(BaseForm):
+    """A reviewer's note on the publication as a whole, one of its risks, or one of its answers."""
+
     target = StringField("About", validators=[DataRequired("Choose what the note is about")])
     note = TextAreaField("Note", validators=[DataRequired("Write your note"), Length(max=documents.NOTE_LIMIT)])
+
+    def __init__(self, *args, targets: list[str] | tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+
+    def validate_target(self, field) -> None:
+        if field.data not in self.targets:
+            raise ValidationError("Choose what the note is about")

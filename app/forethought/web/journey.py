@@ -46,12 +46,11 @@ def tasks(library: Library, result: AssessmentResult, doc: dict) -> list[Task]:
 
 def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
     """The columns the home page lists, so it never has to score 1,000 documents."""
-    profile = library.profile.questions
-    stage = documents.value(doc, "profile", "PR-03")
+    stage = documents.about(doc, "stage")
     return {
-        "title": documents.value(doc, "profile", "PR-01"),
-        "organisation": documents.value(doc, "profile", "PR-02"),
-        "stage": profile["PR-03"].label_of(stage) if stage else None,
+        "title": documents.about(doc, "title"),
+        "organisation": documents.about(doc, "organisation"),
+        "stage": documents.stage_question(library).label_of(stage) if stage else None,
         "status": result.status,
         "rating": result.overall.get("rating"),
         # "none" when nothing is established yet, to tell it from a record saved before the two readings.

@@ -16,6 +16,8 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
+from .. import documents
+
 SAFE_SCHEMES = ("https://", "http://", "mailto:", "#")
 
 
@@ -57,3 +59,21 @@ def register_html(text: str) -> Markup:
     md = markdown.Markdown(extensions=["tables", "toc", SafeMarkdown()], output_format="html")
     html = md.convert(text.replace("<br>", "\u2028"))
     return Markup(html.replace("\u2028", "<br>"))
+
+
+def when(iso: str | None) -> str:
+    """A stored UTC timestamp as "21 Nov 2026, 14:05 UTC"."""
+    if not iso:
+        return ""
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+# What every template may use, in the app and in the static site alike.
+FILTERS = {"markdown": markdown_html, "when": when}
+GLOBALS = {"about": documents.about}

@@ -17,8 +17,8 @@ from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
 from . import forms
+from .helpers import bind, store, submitted, uploaded, who
 from .public import verified
-from .views import bind, refuse_without_csrf, store, uploaded, who
 
 review = Blueprint("review", __name__, url_prefix="/review")
 
@@ -42,8 +42,7 @@ def start():
     form = bind(forms.ImportForm)
     problems = None
     if request.method == "POST":
-        form.validate()
-        refuse_without_csrf(form)
+        submitted(form)
         upload = uploaded(form, "Choose a published assessment file to review")
         if upload:
             name, content = upload
@@ -77,18 +76,12 @@ def view(key: str):
         + [r.id for r in scored.result.risks]
         + [q["id"] for bank in reading.answers(scored) for section in bank["sections"] for q in section["rows"]]
     )
-    form = bind(forms.ReviewNoteForm)
-    if request.method == "POST":
-        valid = form.validate()
-        refuse_without_csrf(form)
-        if valid and form.target.data not in targets:
-            form.target.errors = ["Choose what the note is about"]
-            valid = False
-        if valid:
-            store().add_review_note("sha256:" + key, form.target.data, form.note.data.strip(), who())
-            flash("Added your note.", "success")
-            anchor = "" if form.target.data == "general" else f"#{form.target.data}"
-            return redirect(url_for("review.view", key=key) + anchor)
+    form = bind(forms.ReviewNoteForm, targets=targets)
+    if submitted(form):
+        store().add_review_note("sha256:" + key, form.target.data, form.note.data.strip(), who())
+        flash("Added your note.", "success")
+        anchor = "" if form.target.data == "general" else f"#{form.target.data}"
+        return redirect(url_for("review.view", key=key) + anchor)
     notes: dict[str, list] = {}
     for note in store().review_notes("sha256:" + key):
         notes.setdefault(note["target"], []).append(note)

@@ -1,0 +1,68 @@
+"""What every view needs: the store and library of this app, the person's name, forms bound to
+the request with their CSRF context, uploads, and same-site redirects."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, request, session, url_for
+
+from .. import documents
+from ..banks import Library
+from ..escape import filename
+from ..store import Store
+
+
+def store() -> Store:
+    return current_app.extensions["forethought"]["store"]
+
+
+def library() -> Library:
+    return current_app.extensions["forethought"]["library"]
+
+
+def who() -> str:
+    return session.get("name") or "Someone who has not given their name"
+
+
+def bind(form_class, *, data: dict | None = None, **kwargs):
+    """A form bound to this request, with the session's CSRF context."""
+    formdata = request.form if request.method == "POST" else None
+    if request.method == "POST" and request.files:
+        formdata = request.form.copy()
+        formdata.update(request.files)
+    meta = {"csrf_secret": current_app.config["SECRET_KEY"].encode(), "csrf_context": session}
+    return form_class(formdata=formdata, data=data, meta=meta, **kwargs)
+
+
+def uploaded(form, missing: str) -> tuple[str, bytes] | None:
+    """The uploaded file's safe name and bytes, or None with the form told why."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        form.file.errors = [missing]
+        return None
+    return filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json", upload.read()
+
+
+def submitted(form) -> bool:
+    """Whether this request posted the form and it is valid. A post without this site's CSRF
+    token is refused outright (400): it did not come from a page we served, or it has expired."""
+    if request.method != "POST":
+        return False
+    valid = form.validate()
+    if "csrf_token" in form.errors:
+        abort(400, "This form has expired or did not come from this site.")
+    return valid
+
+
+def safe_next(target: str | None) -> str:
+    """Only follow a same-site path after a form, never an address elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("main.home")
+
+
+def download(text: str, doc: dict, suffix: str, mimetype: str) -> Response:
+    """A file to save, named after the assessment's title (made safe for any file system)."""
+    stem = filename(documents.about(doc, "title"), default="assessment")
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{stem}-{suffix}"'
+    return response

@@ -1,0 +1,122 @@
+"""Assessments as a whole: the list, starting one, importing, copying, exporting and the history."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from ... import documents
+from ...problems import ProblemsFound
+from .. import forms, journey
+from ..helpers import bind, download, library, store, submitted, uploaded
+from ..records import create, load
+from . import main
+
+PAGE_SIZE = 50
+
+
+@main.get("/healthz")
+def healthz():
+    """A trivial route: the benchmark's baseline, and a check that the app is up."""
+    return Response("ok\n", mimetype="text/plain")
+
+
+@main.get("/")
+def home():
+    page = max(1, request.args.get("page", 1, type=int))
+    total = store().count()
+    rows = store().page(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
+    return render_template("home.html", rows=rows, page=page, pages=pages, total=total)
+
+
+@main.route("/assessments/new", methods=["GET", "POST"])
+def new_assessment():
+    profile = library().profile
+    section = profile.sections[0]
+    doc = documents.new_document(library(), dt.date.today().isoformat())
+    shown = journey.shown_on_form(doc, library(), profile, section)
+    form = bind(forms.section_form_class(profile, section.id, shown))
+    if submitted(form):
+        doc = journey.with_answers(doc, profile, form.answers())
+        assessment_id = create(doc, "Started the assessment")
+        added = [qid for qid in journey.shown_on_form(doc, library(), profile, section) if qid not in shown]
+        if added:
+            flash("We have added a question based on your answer.", "info")
+            return redirect(
+                url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=section.id)
+                + f"#{added[0]}"
+            )
+        after = journey.next_section(doc, library(), profile, section.id)
+        return redirect(
+            url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
+            if after
+            else url_for("main.task_list", assessment_id=assessment_id)
+        )
+    return render_template(
+        "section.html",
+        form=form,
+        bank=profile,
+        section=section,
+        loaded=None,
+        next_label="Save and continue",
+        conflict=None,
+        position=(1, len(profile.sections)),
+        previous=None,
+        skip_to=None,
+    )
+
+
+@main.get("/a/<assessment_id>/assessment.json")
+def export(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(documents.dumps(loaded.doc), loaded.doc, "assessment.json", "application/json")
+
+
+@main.route("/import", methods=["GET", "POST"])
+def import_assessment():
+    form = bind(forms.ImportForm)
+    problems = None
+    if request.method == "POST":
+        submitted(form)
+        upload = uploaded(form, "Choose an assessment file to import")
+        if upload:
+            name, content = upload
+            try:
+                doc = documents.parse(content, library(), name)
+            except ProblemsFound as e:
+                problems = e.problems
+            else:
+                assessment_id = create(doc, f"Imported from {name}")
+                flash("Imported the assessment.", "success")
+                return redirect(url_for("main.task_list", assessment_id=assessment_id))
+    status = 422 if (problems or form.file.errors) else 200
+    return render_template("import.html", form=form, problems=problems), status
+
+
+@main.route("/a/<assessment_id>/duplicate", methods=["GET", "POST"])
+def duplicate(assessment_id: str):
+    loaded = load(assessment_id)
+    stage_question = documents.stage_question(library())
+    form = bind(forms.DuplicateForm, stages=stage_question.values)
+    if submitted(form):
+        doc = copy.deepcopy(loaded.doc)
+        doc["banks"]["profile"]["answers"][stage_question.id] = {"value": form.stage.data}
+        doc["assessment_date"] = dt.date.today().isoformat()
+        doc.pop("sign_off", None)
+        new_id = create(
+            doc,
+            f"Copied from an earlier assessment for the {stage_question.label_of(form.stage.data)} stage",
+            duplicated_from=assessment_id,
+        )
+        flash("Made a copy for the next stage. The earlier assessment is unchanged.", "success")
+        return redirect(url_for("main.task_list", assessment_id=new_id))
+    return render_template("duplicate.html", loaded=loaded, form=form, stage_question=stage_question)
+
+
+@main.get("/a/<assessment_id>/history")
+def history(assessment_id: str):
+    loaded = load(assessment_id)
+    return render_template("history.html", loaded=loaded, entries=store().history(assessment_id))

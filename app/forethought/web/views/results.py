@@ -1,0 +1,122 @@
+"""What the answers add up to: the results, owners and actions, and the register with its downloads."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ... import documents, register
+from ...banks import Bank
+from ...store import Conflict, Record
+from .. import forms, journey
+from ..helpers import bind, download, library, submitted
+from ..records import bank_or_404, load, save
+from . import main
+
+
+@main.get("/a/<assessment_id>/results")
+def results(assessment_id: str):
+    loaded = load(assessment_id)
+
+    def answer_link(item) -> str:
+        return (
+            url_for("main.section", assessment_id=assessment_id, bank_id=item.bank_id, section_id=item.section_id)
+            + f"#{item.id}"
+        )
+
+    return render_template(
+        "results.html",
+        loaded=loaded,
+        method=library().method,
+        answer_link=answer_link,
+        context=loaded.context(),
+    )
+
+
+@main.route("/a/<assessment_id>/<bank_id>/actions", methods=["GET", "POST"])
+def actions(assessment_id: str, bank_id: str):
+    loaded = load(assessment_id)
+    bank = bank_or_404(bank_id)
+    bank_result = loaded.result.bank(bank.id)
+    if bank.kind != "risk" or not bank_result.applies:
+        abort(404)
+    form_class = forms.actions_form_class(bank)
+    # Only what the page shows: a record for a mitigation that no longer
+    # applies is kept as it is, not cleared by a form that did not show it.
+    ids = (
+        tuple(m.id for m in bank_result.mitigations if m.status != "not_applicable"),
+        tuple(r.id for r in bank_result.risks),
+    )
+    conflict = None
+    if request.method == "GET":
+        form = bind(form_class, data=form_class.data_from(loaded.doc, bank.id, ids))
+        form.base.data = _action_fingerprints(loaded.doc, bank, ids)
+    else:
+        form = bind(form_class)
+        valid = submitted(form)
+        if valid:
+            mitigations, risks = form.records(ids)
+
+            def change(current: Record):
+                mitigation_base, _, risk_base = (form.base.data or "").partition("|")
+                if journey.overwritten(
+                    current.document, bank.id, mitigations, mitigation_base, "mitigations"
+                ) or journey.overwritten(current.document, bank.id, risks, risk_base, "risks"):
+                    raise Conflict({"document": current.document})
+                new_doc = journey.with_records(current.document, bank, "mitigations", mitigations)
+                new_doc = journey.with_records(new_doc, bank, "risks", risks)
+                diff = journey.changes(current.document, new_doc, bank.id, ids[0], "mitigations") + journey.changes(
+                    current.document, new_doc, bank.id, ids[1], "risks"
+                )
+                return new_doc, f"Planned actions for {bank.title}", diff
+
+            try:
+                save(assessment_id, change)
+            except Conflict as e:
+                conflict = e.details
+                form.base.data = _action_fingerprints(conflict["document"], bank, ids)
+            else:
+                flash(f"Saved the actions for {bank.title}.", "success")
+                return redirect(url_for("main.results", assessment_id=assessment_id) + f"#bank-{bank.id}")
+    return render_template(
+        "actions.html",
+        loaded=loaded,
+        bank=bank,
+        bank_result=bank_result,
+        form=form,
+        conflict=conflict,
+        documents=documents,
+    ), 409 if conflict else 200
+
+
+def _action_fingerprints(doc: dict, bank: Bank, ids: tuple) -> str:
+    return (
+        journey.fingerprints(doc, bank.id, ids[0], "mitigations")
+        + "|"
+        + journey.fingerprints(doc, bank.id, ids[1], "risks")
+    )
+
+
+@main.get("/a/<assessment_id>/register")
+def register_page(assessment_id: str):
+    loaded = load(assessment_id)
+    return render_template("register.html", loaded=loaded, html=loaded.register_html())
+
+
+@main.get("/a/<assessment_id>/register.md")
+def register_markdown(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.register(), loaded.doc, "register.md", "text/markdown; charset=utf-8")
+
+
+@main.get("/a/<assessment_id>/register.csv")
+def register_csv(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(register.csv_text(loaded.result), loaded.doc, "register.csv", "text/csv; charset=utf-8")
+
+
+@main.get("/a/<assessment_id>/register.json")
+def register_json(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(
+        register.json_text(loaded.doc, loaded.result, library()), loaded.doc, "register.json", "application/json"
+    )
