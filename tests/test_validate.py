@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from forethought import loading
+from forethought.cache import Cache
 from forethought.cli import cli
 from forethought.problems import ProblemsFound
 
@@ -326,7 +327,7 @@ def test_the_bundled_banks_load_without_a_schema_check_but_changed_ones_are_chec
     checked = []
     real = validation.schema_problems
     monkeypatch.setattr(validation, "schema_problems", lambda data, *a: checked.append(data) or real(data, *a))
-    monkeypatch.setattr(loading, "_SCHEMA_CHECKED", {})
+    monkeypatch.setattr(loading, "_SCHEMA_CHECKED", Cache())
     loading.load_library()
     assert checked == []
     changed = json.loads((ROOT / "questionnaires" / "public-trust.json").read_text())

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import resources
 from .banks import Library, build_bank
+from .cache import Cache
 from .canonical import canonical
 from .checks import check_bank
 from .files import display_name, read_json
@@ -86,7 +87,7 @@ def _validator(schema_name: str) -> jsonschema.Draft202012Validator:
 # and kept true by a test: checking against the schemas is most of a new process's start-up.
 TRUSTED_FILE = "bundled.sha256"
 
-_SCHEMA_CHECKED: dict[tuple[str, str], list[Problem]] = {}
+_SCHEMA_CHECKED = Cache(size=256)
 
 
 def schema_check_key(data: Any, schema_name: str) -> str:
@@ -111,13 +112,9 @@ def _schema_problems_cached(data: Any, schema_name: str, name: str, trust: bool 
     key = schema_check_key(data, schema_name)
     if trust and key in _trusted():
         return []
-    if (key, name) not in _SCHEMA_CHECKED:
-        if len(_SCHEMA_CHECKED) > 256:
-            _SCHEMA_CHECKED.clear()
-        from .validation import schema_problems
+    from .validation import schema_problems
 
-        _SCHEMA_CHECKED[(key, name)] = schema_problems(data, _validator(schema_name), name)
-    return _SCHEMA_CHECKED[(key, name)]
+    return _SCHEMA_CHECKED.get_or_make((key, name), lambda: schema_problems(data, _validator(schema_name), name))
 
 
 def trusted_manifest() -> str:

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import jsonschema
@@ -24,6 +22,7 @@ from referencing import Registry, Resource
 
 from .. import documents, engine, resources
 from ..banks import Library
+from ..cache import Cache
 from ..canonical import digest
 from ..conditions import leaves
 from ..engine import AssessmentResult
@@ -110,8 +109,7 @@ def check_shape(published: Any, name: str) -> list[Problem]:
     return schema_problems(published, published_validator(), name)
 
 
-_CARRIED: OrderedDict[str, Library] = OrderedDict()
-_CARRIED_LOCK = Lock()
+_CARRIED = Cache(size=16)
 
 
 def carried_library(published: dict, name: str) -> Library:
@@ -119,20 +117,15 @@ def carried_library(published: dict, name: str) -> Library:
     versions carry the same definitions, so each set is checked and built once
     per process; a set with problems raises ProblemsFound every time."""
     method = published["method"]
-    key = digest(method)
-    with _CARRIED_LOCK:
-        if key in _CARRIED:
-            _CARRIED.move_to_end(key)
-            return _CARRIED[key]
+    return _CARRIED.get_or_make(digest(method), lambda: _build_carried(method, name))
+
+
+def _build_carried(method: dict, name: str) -> Library:
     items = [(f"{name} /method/banks/{i}", b) for i, b in enumerate(method["banks"])]
     items.append((f"{name} /method/scoring", method["scoring"]))
     library, problems = library_from_data(items)
-    if problems:
+    if problems or library is None:
         raise ProblemsFound(problems)
-    with _CARRIED_LOCK:
-        _CARRIED[key] = library
-        while len(_CARRIED) > 16:
-            _CARRIED.popitem(last=False)
     return library
 
 

@@ -9,9 +9,7 @@ password before any page that shows or changes an assessment.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 
 from flask import Flask, redirect, render_template, request, session, url_for
@@ -20,6 +18,7 @@ from werkzeug.security import check_password_hash
 
 from .. import __version__
 from ..banks import Library
+from ..cache import Cache
 from ..loading import bundled_library
 from ..store import Store
 from . import forms
@@ -43,29 +42,6 @@ SECURITY_HEADERS = {
 
 # Pages anyone may see without signing in when a password is set.
 OPEN_ENDPOINTS = {"main.healthz", "static", "auth.sign_in"}
-
-
-class ScoreCache:
-    """Scored assessments by id, kept while their version is current."""
-
-    def __init__(self, size: int = 256):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 class SignInThrottle:
@@ -110,9 +86,9 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
     app.extensions["forethought"] = {
         "store": store,
         "library": library,
-        "cache": ScoreCache(),
+        "cache": Cache(),
         # Verified published versions and review subjects: each holds a whole document and library.
-        "verified": ScoreCache(size=32),
+        "verified": Cache(size=32),
         "throttle": SignInThrottle(store),
     }
 

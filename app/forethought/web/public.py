@@ -58,12 +58,7 @@ def verified(key: tuple, fetch: Callable[[], dict]) -> reading.Verified:
     """A published document verified and re-scored once per key and day: it never changes,
     but its findings (reviews that fall due) follow the date."""
     cache = current_app.extensions["forethought"]["verified"]
-    dated = (*key, dt.date.today())
-    found = cache.get(dated)
-    if found is None:
-        found = reading.verified(fetch())
-        cache.put(dated, found)
-    return found
+    return cache.get_or_make((*key, dt.date.today()), lambda: reading.verified(fetch()))
 
 
 def load(publication_id: str, version: int) -> reading.Verified:
