@@ -127,6 +127,18 @@ def collect(paths: list[Path]) -> list[dict]:
     return documents
 
 
+def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], depth: int) -> str:
+    """A version's page, with links that climb `depth` folders to the site's top."""
+    return env.get_template("public/version.html").render(
+        links=StaticLinks(depth),
+        s=scored,
+        answers=reading.answers(scored),
+        versions=version_rows,
+        context=scored.context(),
+        decisions=reading.DECISIONS,
+    )
+
+
 def build(out: Path, documents: list[dict]) -> list[Path]:
     """Write the site; returns the files written."""
     env = environment()
@@ -168,30 +180,13 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
             scored = scoreds[(publication_id, n)]
             bank_titles.update({b.id: b.title for b in scored.library.banks})
             method = method or scored.library.method
-            page = env.get_template("public/version.html").render(
-                links=StaticLinks(3),
-                s=scored,
-                answers=reading.answers(scored),
-                versions=version_rows,
-                context=scored.context(),
-                decisions=reading.DECISIONS,
-            )
-            write(f"p/{publication_id}/v{n}/index.html", page)
+            write(f"p/{publication_id}/v{n}/index.html", _version_page(env, scored, version_rows, 3))
             write(f"p/{publication_id}/v{n}/assessment.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             write(f"p/{publication_id}/v{n}/register.md", scored.register())
             write(f"p/{publication_id}/v{n}/register.csv", register.csv_text(scored.result))
             if i == len(versions) - 1:
-                write(
-                    f"p/{publication_id}/index.html",
-                    env.get_template("public/version.html").render(
-                        links=StaticLinks(2),
-                        s=scored,
-                        answers=reading.answers(scored),
-                        versions=version_rows,
-                        context=scored.context(),
-                        decisions=reading.DECISIONS,
-                    ),
-                )
+                # The latest version is also the publication's own page, one folder up.
+                write(f"p/{publication_id}/index.html", _version_page(env, scored, version_rows, 2))
             if i > 0:
                 before = scoreds[(publication_id, versions[i - 1]["publication"]["version"])]
                 write(

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
+from ..escape import filename
 
 
 class BaseForm(Form):
@@ -375,7 +376,22 @@ def actions_form_class(bank: Bank) -> type[ActionsForm]:
 
 
 class ImportForm(BaseForm):
+    """One JSON file uploaded; `missing` says what to choose when none was."""
+
     file = FileField("Assessment file")
+
+    def __init__(self, *args, missing: str = "Choose a file", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.missing = missing
+
+    def validate_file(self, field) -> None:
+        if not getattr(field.data, "filename", None):
+            raise ValidationError(self.missing)
+
+    def upload(self) -> tuple[str, bytes]:
+        """The uploaded file's name, made safe to show and save, and its bytes."""
+        stem = self.file.data.filename.rsplit(".", 1)[0]
+        return filename(stem, default="the file") + ".json", self.file.data.read()
 
 
 class DuplicateForm(BaseForm):

@@ -33,15 +33,6 @@ def bind(form_class, *, data: dict | None = None, **kwargs):
     return form_class(formdata=formdata, data=data, meta=meta, **kwargs)
 
 
-def uploaded(form, missing: str) -> tuple[str, bytes] | None:
-    """The uploaded file's safe name and bytes, or None with the form told why."""
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        form.file.errors = [missing]
-        return None
-    return filename(upload.filename.rsplit(".", 1)[0], default="the file") + ".json", upload.read()
-
-
 def submitted(form) -> bool:
     """Whether this request posted the form and it is valid. A post without this site's CSRF
     token is refused outright (400): it did not come from a page we served, or it has expired."""

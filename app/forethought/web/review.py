@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
 from .. import escape
 from ..canonical import digest
@@ -17,7 +17,7 @@ from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
 from . import forms
-from .helpers import bind, store, submitted, uploaded, who
+from .helpers import bind, store, submitted, who
 from .public import verified
 
 review = Blueprint("review", __name__, url_prefix="/review")
@@ -39,21 +39,18 @@ def keep_for_review(document: dict, source: str) -> str:
 
 @review.route("/", methods=["GET", "POST"])
 def start():
-    form = bind(forms.ImportForm)
+    form = bind(forms.ImportForm, missing="Choose a published assessment file to review")
     problems = None
-    if request.method == "POST":
-        submitted(form)
-        upload = uploaded(form, "Choose a published assessment file to review")
-        if upload:
-            name, content = upload
-            document, problems = parse_json(content, name)
-            if not problems:
-                try:
-                    reading.verified(document, name=name)
-                except ProblemsFound as e:
-                    problems = e.problems
-            if not problems:
-                return redirect(keep_for_review(document, f"uploaded as {name}"))
+    if submitted(form):
+        name, content = form.upload()
+        document, problems = parse_json(content, name)
+        if not problems:
+            try:
+                reading.verified(document, name=name)
+            except ProblemsFound as e:
+                problems = e.problems
+        if not problems:
+            return redirect(keep_for_review(document, f"uploaded as {name}"))
     status = 422 if (problems or form.file.errors) else 200
     return render_template("review_start.html", form=form, problems=problems, rows=store().published_latest()), status
 

@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from ... import documents
 from ...problems import ProblemsFound
 from .. import forms, journey
-from ..helpers import bind, download, library, store, submitted, uploaded
+from ..helpers import bind, download, library, store, submitted
 from ..records import create, load
 from . import main
 
@@ -77,21 +77,18 @@ def export(assessment_id: str):
 
 @main.route("/import", methods=["GET", "POST"])
 def import_assessment():
-    form = bind(forms.ImportForm)
+    form = bind(forms.ImportForm, missing="Choose an assessment file to import")
     problems = None
-    if request.method == "POST":
-        submitted(form)
-        upload = uploaded(form, "Choose an assessment file to import")
-        if upload:
-            name, content = upload
-            try:
-                doc = documents.parse(content, library(), name)
-            except ProblemsFound as e:
-                problems = e.problems
-            else:
-                assessment_id = create(doc, f"Imported from {name}")
-                flash("Imported the assessment.", "success")
-                return redirect(url_for("main.task_list", assessment_id=assessment_id))
+    if submitted(form):
+        name, content = form.upload()
+        try:
+            doc = documents.parse(content, library(), name)
+        except ProblemsFound as e:
+            problems = e.problems
+        else:
+            assessment_id = create(doc, f"Imported from {name}")
+            flash("Imported the assessment.", "success")
+            return redirect(url_for("main.task_list", assessment_id=assessment_id))
     status = 422 if (problems or form.file.errors) else 200
     return render_template("import.html", form=form, problems=problems), status
 
