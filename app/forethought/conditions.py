@@ -16,8 +16,7 @@ resolve an unknown, which is what keeps the scores monotone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 DONT_KNOW = "dont_know"
 # "Not decided yet: ask bidders": a choice still open in the procurement. It is read
@@ -27,12 +26,13 @@ UNKNOWN_VALUES = frozenset({DONT_KNOW, NOT_DECIDED})
 LEAF_TESTS = ("in", "answered", "at_least", "at_most")
 
 
-@dataclass(frozen=True)
-class Fact:
+class Fact(NamedTuple):
     """What a condition may know about one question.
 
     visible: True if the question is shown, False if its conditions hide it,
     None if that rests on an unknown. value: the answer, or None if unanswered.
+    (Immutable like a frozen dataclass, and a third of the cost to make: every
+    score makes one per question.)
     """
 
     type: str
@@ -64,6 +64,87 @@ def evaluate(condition: dict, fact_of: Callable[[str], Fact]) -> bool | None:
         # Had the question turned out hidden, the test would be False.
         return None
     return result
+
+
+Test = Callable[[Callable[[str], Fact]], "bool | None"]
+
+
+def compile_condition(condition: dict) -> Test:
+    """The condition as a function of `fact_of` that gives what `evaluate` gives,
+    with its keys read and its option sets built once rather than on every call.
+    Every part is still evaluated, as `evaluate` does."""
+    if "all" in condition:
+        parts = [compile_condition(part) for part in condition["all"]]
+
+        def all_of(fact_of: Callable[[str], Fact]) -> bool | None:
+            results = [part(fact_of) for part in parts]
+            if False in results:
+                return False
+            return None if None in results else True
+
+        return all_of
+    if "any" in condition:
+        parts = [compile_condition(part) for part in condition["any"]]
+
+        def any_of(fact_of: Callable[[str], Fact]) -> bool | None:
+            results = [part(fact_of) for part in parts]
+            if True in results:
+                return True
+            return None if None in results else False
+
+        return any_of
+    if "not" in condition:
+        inner = compile_condition(condition["not"])
+
+        def not_(fact_of: Callable[[str], Fact]) -> bool | None:
+            result = inner(fact_of)
+            return None if result is None else not result
+
+        return not_
+    return _compile_leaf(condition)
+
+
+def _compile_leaf(condition: dict) -> Test:
+    """A leaf test, as `evaluate` reads one: a hidden question's test does not
+    hold, and one that may be hidden is unknown unless it already fails."""
+    qid = condition["question"]
+    test = _leaf_test(condition)
+
+    def leaf(fact_of: Callable[[str], Fact]) -> bool | None:
+        fact = fact_of(qid)
+        if fact.visible is False:
+            return False
+        result = test(fact)
+        if fact.visible is None and result is not False:
+            return None
+        return result
+
+    return leaf
+
+
+def _leaf_test(condition: dict) -> Callable[[Fact], bool | None]:
+    """`_leaf` for one condition, its test chosen once. A test `_leaf` does not
+    know is left to `_leaf`, so it raises as and when `_leaf` would."""
+    if "answered" in condition:
+        return lambda fact: None if fact.value is None else True
+    if "in" in condition:
+        wanted = set(condition["in"])
+
+        def is_in(fact: Fact) -> bool | None:
+            value = fact.value
+            if value is None:
+                return None
+            if fact.type == "multiple_choice":
+                chosen = set(value)
+                if chosen & wanted:
+                    return True
+                return None if chosen & UNKNOWN_VALUES else False
+            if value in UNKNOWN_VALUES:
+                return None
+            return value in wanted
+
+        return is_in
+    return lambda fact: _leaf(condition, fact)
 
 
 def _leaf(condition: dict, fact: Fact) -> bool | None:

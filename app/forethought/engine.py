@@ -38,7 +38,7 @@ from typing import Any
 
 from . import documents
 from .banks import Bank, Driver, Factor, Library, Mitigation, Question, Risk
-from .conditions import UNKNOWN_VALUES, Fact, describe, evaluate, leaves
+from .conditions import UNKNOWN_VALUES, Fact, Test, compile_condition, describe, evaluate, leaves
 from .method import Rating
 
 MIN_LEVEL, MAX_LEVEL = 1, 5
@@ -311,8 +311,10 @@ class _Tables:
                 self.rating_of[s] = method.rating_for(s)
             except ValueError:
                 pass  # left to method.rating_for, so a score outside every band raises as before
+        self.tests: dict[int, tuple[dict, Test]] = {}
         caps = method.lowering
         self.caps = {name: (caps["evidenced"][name], caps["claimed"][name]) for name in ("likelihood", "impact")}
+        self.limits_not_negative = all(limit >= 0 for pair in self.caps.values() for limit in pair)
         self.lowers: dict[tuple[str, str], tuple[tuple[Mitigation, int, int], ...]] = {}
         for bank in library.all_banks:
             for risk in bank.risks:
@@ -320,6 +322,14 @@ class _Tables:
                 self.lowers[bank.id, risk.id] = tuple(
                     (m, lowering.likelihood, lowering.impact) for m, lowering in found if lowering is not None
                 )
+
+    def test(self, condition: dict) -> Test:
+        """The condition compiled (see `conditions.compile_condition`), once per
+        condition: keyed by identity, the condition itself kept to make sure."""
+        found = self.tests.get(id(condition))
+        if found is None or found[0] is not condition:
+            found = self.tests[id(condition)] = (condition, compile_condition(condition))
+        return found[1]
 
     def score(self, likelihood: int, impact: int, forced: bool) -> Score:
         s = likelihood * impact
@@ -347,12 +357,13 @@ def _tables(library: Library) -> _Tables:
 def score(doc: dict, library: Library, today: dt.date | None = None) -> AssessmentResult:
     """Score a checked assessment document (see `assessment.check`)."""
     assessed = doc.get("assessment_date") or (today or dt.date.today()).isoformat()
-    facts = _Facts(_facts(doc, library))
+    facts = _Facts(_facts(doc, library), _tables(library))
     notes = []
     bank_results = []
     # Each mitigation in both readings, worked out once: the bank's risks and
     # "answer these next" all read them.
     states: dict[str, dict[Reading, dict[str, _State]]] = {}
+    cadence = _Cadence(assessed)
     for bank in library.all_banks:
         answered_version = doc.get("banks", {}).get(bank.id, {}).get("version")
         if answered_version and answered_version != bank.version:
@@ -360,7 +371,7 @@ def score(doc: dict, library: Library, today: dt.date | None = None) -> Assessme
                 f"{bank.title}: answered against version {answered_version}, scored with version {bank.version}."
             )
         states[bank.id] = _both_states(bank, doc, facts, library.questions)
-        bank_results.append(_score_bank(bank, doc, library, facts, states[bank.id], assessed, answered_version))
+        bank_results.append(_score_bank(bank, doc, library, facts, states[bank.id], cadence, answered_version))
     answer_next = _answer_next(bank_results, doc, library, facts, states)
     return AssessmentResult(
         assessment_date=assessed,
@@ -393,10 +404,11 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
     the bank's own applicability is open: if the bank turned out not to apply,
     none of its risks would remain for the answer to matter to."""
     answers_count = library.method.answers_always_count
+    test = _tables(library).test
     facts: dict[str, Fact] = {}
     fact_of = facts.__getitem__
     for bank in library.all_banks:
-        applies = True if bank.applies_when is None else evaluate(bank.applies_when, fact_of)
+        applies = True if bank.applies_when is None else test(bank.applies_when)(fact_of)
         bank_unknowns = tuple(_unknown_questions(bank.applies_when, facts)) if applies is None else ()
         for question in bank.questions.values():
             value = documents.value(doc, bank.id, question.id)
@@ -406,7 +418,7 @@ def _facts(doc: dict, library: Library, for_form: bool = False) -> dict[str, Fac
             elif question.show_when is None:
                 visible = applies
             else:
-                shown = evaluate(question.show_when, fact_of)
+                shown = test(question.show_when)(fact_of)
                 if (
                     shown is None
                     and for_form
@@ -458,14 +470,15 @@ class _Facts(dict):
     """The facts of one assessment, with each condition's value and unknowns
     worked out once: every reading asks the same conditions again."""
 
-    def __init__(self, facts: dict[str, Fact]):
+    def __init__(self, facts: dict[str, Fact], tables: _Tables):
         super().__init__(facts)
+        self.tables = tables
         self.memo: dict[int, tuple[dict, bool | None, tuple[str, ...]]] = {}
 
     def condition(self, condition: dict) -> tuple[bool | None, tuple[str, ...]]:
         found = self.memo.get(id(condition))
         if found is None or found[0] is not condition:
-            value = evaluate(condition, self.__getitem__)
+            value = self.tables.test(condition)(self.__getitem__)
             unknowns = tuple(_unknown_questions(condition, self)) if value is None else ()
             found = self.memo[id(condition)] = (condition, value, unknowns)
         return found[1], found[2]
@@ -519,11 +532,11 @@ def _score_bank(
     library: Library,
     facts: _Facts,
     states: dict[Reading, dict[str, _State]],
-    assessed: str,
+    cadence: _Cadence,
     answered_version: str | None,
 ) -> BankResult:
     questions = library.questions
-    applies_value = True if bank.applies_when is None else evaluate(bank.applies_when, facts.__getitem__)
+    applies_value = True if bank.applies_when is None else facts.condition(bank.applies_when)[0]
     applies = applies_value is not False
 
     shown = [q for q in bank.questions.values() if facts[q.id].visible is not False]
@@ -549,17 +562,15 @@ def _score_bank(
     )
     risks, not_applying = [], []
     for r in bank.risks if applies else ():
-        if r.applies_when is not None and evaluate(r.applies_when, facts.__getitem__) is False:
+        if r.applies_when is not None and facts.condition(r.applies_when)[0] is False:
             not_applying.append(
                 {"id": r.id, "title": r.title, "because": _answers_text(r.applies_when, facts, questions)}
             )
         else:
-            risks.append(
-                _score_risk(r, bank, doc, library, facts, mitigations, states, assessed, applies_value is True)
-            )
-    counts = {stage: _count([getattr(r, stage) for r in risks], library) for stage in STAGES}
-    highest = {stage: _highest([getattr(r, stage).rating for r in risks], library) for stage in STAGES}
+            risks.append(_score_risk(r, bank, doc, library, facts, mitigations, states, cadence, applies_value is True))
     known = [r for r in risks if r.established_applies]
+    counts, highest = _summary(risks, "", library)
+    counts_established, highest_established = _summary(known, "established_", library)
     return BankResult(
         id=bank.id,
         title=bank.title,
@@ -581,13 +592,24 @@ def _score_bank(
         counts=counts,
         highest=highest,
         applies_established=applies_value is True,
-        highest_established={
-            stage: _highest([r.established(stage).rating for r in known], library) for stage in STAGES
-        },
-        counts_established={stage: _count([r.established(stage) for r in known], library) for stage in STAGES},
+        highest_established=highest_established,
+        counts_established=counts_established,
         settle_first=settle_first,
-        highest_if_arises={stage: _highest([r.established(stage).rating for r in risks], library) for stage in STAGES},
+        highest_if_arises=_summary(risks, "established_", library)[1],
     )
+
+
+def _summary(
+    risks: list[RiskResult], prefix: str, library: Library
+) -> tuple[dict[str, dict[str, int]], dict[str, str | None]]:
+    """For each stage (read from the attribute `prefix + stage`): how many risks
+    have each rating, and the highest rating, each stage's scores gathered once."""
+    counts, highest = {}, {}
+    for stage in STAGES:
+        scores = [getattr(r, prefix + stage) for r in risks]
+        counts[stage] = _count(scores, library)
+        highest[stage] = _highest([s.rating for s in scores], library)
+    return counts, highest
 
 
 def _ref(q: Question, answer: str | None = None) -> QuestionRef:
@@ -625,6 +647,9 @@ def _state(m: Mitigation, doc: dict, facts: _Facts, questions: dict[str, Questio
     return _State(applies, by_answers or chosen == "in_place", evidenced, chosen == "declined" and not by_answers)
 
 
+_STATUS_WORDS = {"planned": "Planned.", "declined": "Declined by the team.", "recommended": "Recommended."}
+
+
 def _mitigation(
     m: Mitigation, bank: Bank, doc: dict, facts: _Facts, questions: dict[str, Question], established: _State
 ) -> MitigationResult:
@@ -654,7 +679,7 @@ def _mitigation(
         )
     else:
         status, in_place_by = chosen, None
-        why = {"planned": "Planned.", "declined": "Declined by the team.", "recommended": "Recommended."}[chosen]
+        why = _STATUS_WORDS[chosen]
         if by_answers is None and m.in_place_when is not None:
             unknown = _unknown_questions(m.in_place_when, facts)
             assumed = True
@@ -846,6 +871,8 @@ def _lowering(
     """What the counted mitigations take off likelihood and impact, within the
     method's limits: evidenced ones up to the evidenced limit, ones only claimed
     up to the claimed limit, never more than the evidenced limit in all."""
+    if not lowerings and tables.limits_not_negative:
+        return (0, 0), []  # nothing counted takes nothing off, and no limit applies
     evidenced = [0, 0]
     claimed = [0, 0]
     for likelihood, impact, backed in lowerings:
@@ -1062,7 +1089,7 @@ def _score_risk(
     facts: _Facts,
     mitigations: dict[str, MitigationResult],
     states: dict[Reading, dict[str, _State]],
-    assessed: str,
+    cadence: _Cadence,
     bank_applies_known: bool,
 ) -> RiskResult:
     tables = _tables(library)
@@ -1101,7 +1128,7 @@ def _score_risk(
         review_date, set_by = record["review_date"], "team"
     else:
         months = tables.ratings[cautious["residual"].rating].review_months
-        review_date, set_by = add_months(dt.date.fromisoformat(assessed), months).isoformat(), "cadence"
+        review_date, set_by = cadence.after(months), "cadence"
     return RiskResult(
         id=risk.id,
         bank_id=bank.id,
@@ -1151,6 +1178,21 @@ def _remedy(cleared_by: tuple[str, ...], settle_by: list[str], in_place: bool, r
 def _joined(items: list[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+class _Cadence:
+    """Review dates counted from the assessment date, each worked out once per
+    score rather than once per risk. The date is read when first needed, as before."""
+
+    def __init__(self, assessed: str):
+        self.assessed = assessed
+        self.dates: dict[int, str] = {}
+
+    def after(self, months: int) -> str:
+        found = self.dates.get(months)
+        if found is None:
+            found = self.dates[months] = add_months(dt.date.fromisoformat(self.assessed), months).isoformat()
+        return found
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -1302,15 +1344,17 @@ def _overall(banks: list[BankResult], library: Library, answer_next: list[Answer
     known = [r for r in risks if r.established_applies]
     method = library.method
     overall: dict[str, Any] = {}
+    counts, highest = _summary(risks, "", library)
     for stage in STAGES:
-        overall[stage] = _highest([getattr(r, stage).rating for r in risks], library)
-        overall[f"{stage}_counts"] = _count([getattr(r, stage) for r in risks], library)
+        overall[stage] = highest[stage]
+        overall[f"{stage}_counts"] = counts[stage]
     overall["rating"] = overall["residual"]
     overall["rating_label"] = method.rating(overall["residual"]).label if overall["residual"] else None
     established: dict[str, Any] = {}
+    counts, highest = _summary(known, "established_", library)
     for stage in STAGES:
-        established[stage] = _highest([r.established(stage).rating for r in known], library)
-        established[f"{stage}_counts"] = _count([r.established(stage) for r in known], library)
+        established[stage] = highest[stage]
+        established[f"{stage}_counts"] = counts[stage]
     established["rating_label"] = method.rating(established["residual"]).label if established["residual"] else None
     overall["established"] = established
     overall["settled"] = established["residual"] == overall["residual"]
