@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 # Characters that change meaning anywhere in a line (code, emphasis, links,
 # table cells, strikethrough, maths on GitHub). Block markers ("#", "-", "+",
@@ -25,6 +28,14 @@ _MARKER_STARTS = frozenset("#+-=0123456789 \t")
 _SAFE_URL = re.compile(r"^https://[^\s<>\\`]+$")
 _AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|www)([.:])")
 _TRANSLATION = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", **{c: "\\" + c for c in _BACKSLASHED}})
+# Any character _TRANSLATION changes. Most text has none, and finding that out
+# costs a fraction of translating it character by character.
+_TRANSLATED = re.compile("[" + re.escape("&<>" + "".join(sorted(_BACKSLASHED))) + "]")
+# Every match of _AUTOLINK ends in one of these once case-folded: IGNORECASE
+# matches t, p, s, o and w only to themselves, their capitals and (s) "ſ", all
+# of which casefold() turns back into them (tests/test_escape_speed.py checks every
+# code point). Looking for them is far cheaper than the case-blind search itself.
+_AUTOLINK_ENDS = ("tp:", "tp.", "ps:", "ps.", "to:", "to.", "ww:", "ww.")
 # Control characters, and invisible format characters that can reorder or hide
 # text (bidirectional overrides, zero-width joiners, byte-order marks).
 _CONTROLS = re.compile(
@@ -37,22 +48,54 @@ class Markdown(str):
     """Text already safe to put into Markdown as it is."""
 
 
+# Within `remembering()`, each text escaped so far: a register prints the same
+# bank text and answers many times over. Held per context (so per thread and per
+# render) and dropped when the render ends, so no text outlives it.
+_REMEMBERED: ContextVar[dict[str, Markdown] | None] = ContextVar("forethought_escaped", default=None)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Escape each distinct text once inside the block; `md` gives the same result either way."""
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def md(text: object) -> Markdown:
     """Escape text so Markdown (GitHub-flavoured or Python-Markdown) shows it literally."""
     if isinstance(text, Markdown):
         return text
+    remembered = _REMEMBERED.get()
+    if remembered is None or type(text) is not str:
+        return _md(text)
+    found = remembered.get(text)
+    if found is None:
+        found = remembered[text] = _md(text)
+    return found
+
+
+def _md(text: object) -> Markdown:
     text = _strip_controls("" if text is None else str(text))
-    escaped = text.translate(_TRANSLATION)
+    escaped = text.translate(_TRANSLATION) if _TRANSLATED.search(text) else text
     # Break bare-URL and e-mail autolinks ("https://", "www.", "a@b.org"), which
     # GitHub turns into links without any Markdown syntax. The cheap tests skip
     # the regular expressions for the plain prose most text is.
     if "@" in escaped:
         escaped = escaped.replace("@", "&#64;")
-    if ":" in escaped or "ww" in escaped or "WW" in escaped:
+    if (":" in escaped or "ww" in escaped or "WW" in escaped) and _may_autolink(escaped):
         escaped = _AUTOLINK.sub(r"\1\\\2", escaped)
     if "\n" in escaped or escaped[:1] in _MARKER_STARTS:
         escaped = _LINE_START.sub(_escape_marker, escaped)
     return Markdown(escaped)
+
+
+def _may_autolink(text: str) -> bool:
+    """False where _AUTOLINK cannot match, so it need not search."""
+    folded = text.casefold()
+    return any(end in folded for end in _AUTOLINK_ENDS)
 
 
 def _escape_marker(match: re.Match) -> str:
@@ -74,6 +117,8 @@ def cell(text: object) -> Markdown:
     """Text for one GitHub-flavoured Markdown table cell: escaped, on one line."""
     escaped = text if isinstance(text, Markdown) else md(text)
     escaped = escaped.replace("|", "\\|") if isinstance(text, Markdown) else escaped
+    if escaped.isprintable():  # the common case: one line (every line break is unprintable)
+        return Markdown(escaped.strip() or " ")
     lines = [line.strip() for line in escaped.splitlines() if line.strip()]
     return Markdown("<br>".join(lines) if lines else " ")
 
@@ -81,6 +126,8 @@ def cell(text: object) -> Markdown:
 def one_line(text: object) -> Markdown:
     """Escaped text with its line breaks folded into spaces (headings, list items)."""
     escaped = md(text)
+    if escaped.isprintable():  # the common case: one line (every line break is unprintable)
+        return Markdown(escaped.strip())
     return Markdown(" ".join(line.strip() for line in escaped.splitlines() if line.strip()))
 
 

@@ -235,7 +235,9 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
 
 
 def markdown(doc: dict, result: AssessmentResult, library: Library, template: str = "register.md.j2") -> str:
-    return report_templates().get_template(template).render(**context(doc, result, library))
+    # The register prints the same bank text and answers many times: escape each once.
+    with escape.remembering():
+        return report_templates().get_template(template).render(**context(doc, result, library))
 
 
 def rows(result: AssessmentResult) -> list[dict]:
