@@ -604,11 +604,13 @@ def _summary(
 ) -> tuple[dict[str, dict[str, int]], dict[str, str | None]]:
     """For each stage (read from the attribute `prefix + stage`): how many risks
     have each rating, and the highest rating, each stage's scores gathered once."""
+    rank = _tables(library).rank.__getitem__
     counts, highest = {}, {}
     for stage in STAGES:
-        scores = [getattr(r, prefix + stage) for r in risks]
-        counts[stage] = _count(scores, library)
-        highest[stage] = _highest([s.rating for s in scores], library)
+        name = prefix + stage
+        counts[stage] = found = _count([getattr(r, name) for r in risks], library)
+        # The highest rating among the risks: rating ids are unique, so one per rank.
+        highest[stage] = max((rid for rid, n in found.items() if n), key=rank, default=None)
     return counts, highest
 
 
@@ -1206,12 +1208,6 @@ def _count(scores: list[Score], library: Library) -> dict[str, int]:
     for s in scores:
         counts[s.rating] += 1
     return counts
-
-
-def _highest(ratings: list[str], library: Library) -> str | None:
-    if not ratings:
-        return None
-    return max(ratings, key=_tables(library).rank.__getitem__)
 
 
 # --- Answer these next -------------------------------------------------------------
