@@ -191,17 +191,27 @@ def bank_docs_command(output: Path | None, extra_banks: tuple[Path, ...]) -> Non
 @cli.command("trust-bundled")
 def trust_bundled() -> None:
     """For maintainers (`make generate`): check the bundled content in full against its schemas
-    and record its hashes, so later processes trust it without checking it again."""
-    from . import resources
-    from .loading import TRUSTED_FILE, trusted_manifest
+    and record its hashes, so later processes trust it without checking it again; add any new
+    bank or scoring-method version to the official releases (a released one never changes)."""
+    import datetime as dt
 
+    from . import resources
+    from .files import read_json
+    from .loading import TRUSTED_FILE, bundled_files, trusted_manifest
+    from .publishing.official import OFFICIAL_FILE, updated_manifest
+
+    releases = resources.schema_path(OFFICIAL_FILE)
     try:
         text = trusted_manifest()
+        manifest = updated_manifest(
+            [read_json(p)[0] for p in bundled_files()], read_json(releases)[0], dt.date.today().isoformat()
+        )
     except ProblemsFound as e:
-        _fail_with(e)
+        _fail_with(e, "The bundled content cannot be trusted")
     path = resources.schema_path(TRUSTED_FILE)
     path.write_text(text, encoding="utf-8", newline="")
-    click.echo(f"Wrote {path}.", err=True)
+    releases.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="")
+    click.echo(f"Wrote {path} and {releases}.", err=True)
 
 
 @cli.command()
@@ -456,18 +466,21 @@ def verify_command(file: Path, as_json: bool) -> None:
     """Check a published assessment FILE: re-score it with the bank definitions
     it carries, check its hashes, and list what a reviewer should look at.
 
-    Exits with status 0 only if every hash and every score matches."""
-    from .publishing import verify
+    Exits with status 0 only if every hash and every score matches and the banks and
+    scoring method are official releases."""
+    from .publishing import official, verify
 
     report = verify.verify(_read_published(file), str(file))
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        sys.exit(0 if report.ok else 1)
+        sys.exit(0 if report.ok and report.official else 1)
     if report.content_hash:
         click.echo(f"Content hash {report.content_hash}: {'matches' if report.hash_ok else 'DOES NOT MATCH'}.")
     if report.ok:
         click.echo("Every score recomputes to the stored value from the answers and the definitions in the file.")
-    else:
+    for line in official.verdict(report.provenance):
+        click.echo(line)
+    if not report.ok:
         click.echo(f"{len(report.problems)} {'thing does' if len(report.problems) == 1 else 'things do'} not match:")
         for line in report.problems:
             click.echo(f"  {line}")
@@ -479,7 +492,7 @@ def verify_command(file: Path, as_json: bool) -> None:
                 click.echo(f"  {label} ({len(items)}):")
                 for f in items:
                     click.echo(f"    {f.text}")
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok and report.official else 1)
 
 
 @cli.command()

@@ -37,7 +37,7 @@ def load_library(paths: Iterable[str | Path] | None = None, *, extra: Iterable[s
     given paths leave out (the profile, the scoring method) comes from the
     bundled content, so a single bank file can be checked on its own.
     """
-    files = _expand(paths) if paths is not None else _bundled_files()
+    files = _expand(paths) if paths is not None else bundled_files()
     files += _expand(extra)
     library, problems = _load(files)
     if problems or library is None:
@@ -47,7 +47,7 @@ def load_library(paths: Iterable[str | Path] | None = None, *, extra: Iterable[s
 
 def check_files(paths: Iterable[str | Path] | None = None) -> list[Problem]:
     """Every problem in the given files (or the bundled content), sorted."""
-    files = _expand(paths) if paths is not None else _bundled_files()
+    files = _expand(paths) if paths is not None else bundled_files()
     _, problems = _load(files)
     return problems
 
@@ -57,7 +57,8 @@ def bundled_library() -> Library:
     return load_library()
 
 
-def _bundled_files() -> list[Path]:
+def bundled_files() -> list[Path]:
+    """The bundled question banks, then the scoring method."""
     return sorted(resources.questionnaires_dir().glob("*.json")) + [resources.default_scoring_path()]
 
 
@@ -122,7 +123,7 @@ def trusted_manifest() -> str:
     Raises ProblemsFound if anything fails, so only content that passes is ever trusted."""
     lines = ["# sha256(sha256(schema) + canonical JSON)  file: written by `make generate`"]
     problems = []
-    for path in _bundled_files():
+    for path in bundled_files():
         data, found = read_json(path)
         schema_name = "scoring-method.schema.json" if path.parent.name == "scoring" else "question-bank.schema.json"
         found = found or _schema_problems_cached(data, schema_name, display_name(path), trust=False)
@@ -206,7 +207,7 @@ def _sort_by_kind(items: list[tuple[str, Any]]) -> tuple[Named, Named, Named, li
 def _fill_from_bundled(profiles: Named, methods: Named) -> None:
     """Whatever the given files leave out comes from the bundled content."""
     if not profiles:
-        for path in _bundled_files():
+        for path in bundled_files():
             data, _ = read_json(path)
             if isinstance(data, dict) and data.get("kind") == "profile":
                 profiles.append((display_name(path), data))

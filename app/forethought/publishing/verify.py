@@ -29,7 +29,7 @@ from ..engine import AssessmentResult
 from ..loading import library_from_data
 from ..problems import Problem, ProblemsFound
 from ..validation import schema_problems
-from . import publish
+from . import official, publish
 
 STAGES = ("inherent", "residual", "target")
 
@@ -69,10 +69,20 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     unusable: list[Problem] = field(default_factory=list)  # why the file could not be re-scored at all
     rescored: Rescored | None = field(default=None, repr=False)
+    provenance: list[official.Provenance] = field(default_factory=list)  # each carried definition
 
     @property
     def ok(self) -> bool:
         return self.hash_ok and not self.problems
+
+    @property
+    def official(self) -> bool:
+        """Scored with official releases only: a file can check out and still use rewritten rules."""
+        return bool(self.provenance) and all(p.official for p in self.provenance)
+
+    @property
+    def not_official(self) -> list[official.Provenance]:
+        return [p for p in self.provenance if not p.official]
 
     def to_dict(self) -> dict:
         return {
@@ -81,6 +91,8 @@ class Report:
             "content_hash": self.content_hash,
             "hash_ok": self.hash_ok,
             "mismatches": self.problems,
+            "official": self.official,
+            "definitions": [p.to_dict() for p in self.provenance],
             "findings": [f.__dict__ for f in self.findings],
         }
 
@@ -139,6 +151,7 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
         return report
     stored = published["integrity"]
     report.content_hash = stored["content_hash"]
+    report.provenance = official.provenance(published["method"])
     recomputed = publish.integrity(published)
     report.hash_ok = recomputed["content_hash"] == stored["content_hash"]
     if not report.hash_ok:
