@@ -86,8 +86,7 @@ def md_in_full(text: object) -> str:
     escaped = text.translate(escape._TRANSLATION)
     if "@" in escaped:
         escaped = escaped.replace("@", "&#64;")
-    if ":" in escaped or "ww" in escaped or "WW" in escaped:
-        escaped = escape._AUTOLINK.sub(r"\1\\\2", escaped)
+    escaped = escape._AUTOLINK.sub(r"\1\\\2", escaped)
     if "\n" in escaped or escaped[:1] in escape._MARKER_STARTS:
         escaped = escape._LINE_START.sub(escape._escape_marker, escaped)
     return escaped
@@ -154,3 +153,9 @@ def test_the_autolink_pre_check_holds_for_every_code_point():
     for wanted in "tpsow.:":
         for found in re.findall("(?i)" + re.escape(wanted), every):
             assert found.casefold() == wanted, (wanted, hex(ord(found)))
+
+
+def test_an_autolink_in_mixed_case_is_broken_too():
+    for text in ("wWw.evil.example", "see WwW.evil.example/x", "wwW.evil.example"):
+        assert escape.md(text) == md_in_full(text)
+        assert "\\." in escape.md(text), text
