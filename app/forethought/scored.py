@@ -8,7 +8,7 @@ public pages, the review pages and the static site all read these."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,13 +22,13 @@ class Scored:
     doc: dict
     library: Library
     result: AssessmentResult
-    _made: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _made: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def score(cls, doc: dict, library: Library) -> Scored:
         return cls(doc, library, engine.score(doc, library))
 
-    def once(self, name: str, make: Callable[[], Any]) -> Any:
+    def once(self, name: Hashable, make: Callable[[], Any]) -> Any:
         """`make()`'s value, made on the first call for this name and kept."""
         if name not in self._made:
             self._made[name] = make()

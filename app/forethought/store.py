@@ -520,6 +520,13 @@ class Store:
             raise NotFound(content_hash)
         return json.loads(row[0]), row[1]
 
+    def review_source(self, content_hash: str) -> str:
+        """Where a review subject came from, without reading its document."""
+        row = self.db.execute("SELECT source FROM review_subjects WHERE content_hash = ?", [content_hash]).fetchone()
+        if row is None:
+            raise NotFound(content_hash)
+        return row[0]
+
     def add_review_note(self, content_hash: str, target: str, note: str, who: str) -> None:
         with self._write() as db:
             db["review_notes"].insert(

@@ -69,7 +69,12 @@ def summary(published: dict) -> dict:
 
 def answers(scored_: Verified) -> list[dict]:
     """Every bank that applies, its sections and the questions shown, with
-    answers, evidence and notes, and any withheld field marked as such."""
+    answers, evidence and notes, and any withheld field marked as such; worked
+    out once per verified version."""
+    return scored_.once("answers", lambda: _answers(scored_))
+
+
+def _answers(scored_: Verified) -> list[dict]:
     visible = engine.visibility(scored_.doc, scored_.library)
     out = []
     for bank in scored_.library.all_banks:

@@ -3,11 +3,15 @@ the request with their CSRF context, uploads, and same-site redirects."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, request, session, url_for
+from collections.abc import Hashable
+
+from flask import Response, abort, current_app, render_template, request, session, url_for
+from markupsafe import Markup
 
 from .. import documents
 from ..banks import Library
 from ..escape import filename
+from ..scored import Scored
 from ..store import Store
 
 
@@ -57,3 +61,9 @@ def download(text: str, doc: dict, suffix: str, mimetype: str) -> Response:
     response = Response(text, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{stem}-{suffix}"'
     return response
+
+
+def rendered_once(scored: Scored, template: str, *, key: Hashable = (), **context) -> Markup:
+    """A template that depends on nothing but this version and `key` (no forms, no messages,
+    no session), rendered on the first request and kept with the scored version."""
+    return scored.once(("rendered", template, key), lambda: Markup(render_template(template, **context)))

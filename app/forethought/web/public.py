@@ -113,14 +113,21 @@ def latest(publication_id: str):
 @public.get("/<publication_id>/v/<int:version>")
 def version(publication_id: str, version: int):
     scored = load(publication_id, version)
-    return render_template(
-        "public/version.html",
-        links=AppLinks(),
-        s=scored,
-        answers=reading.answers(scored),
-        versions=store().published_versions(publication_id),
-        context=scored.context(),
-        decisions=reading.DECISIONS,
+    versions = store().published_versions(publication_id)
+    # A public page has no forms and no session, so it is kept whole, until a version is added
+    # or withdrawn.
+    state = tuple((v["version"], v.get("withdrawn_at")) for v in versions)
+    return scored.once(
+        ("page", state),
+        lambda: render_template(
+            "public/version.html",
+            links=AppLinks(),
+            s=scored,
+            answers=reading.answers(scored),
+            versions=versions,
+            context=scored.context(),
+            decisions=reading.DECISIONS,
+        ),
     )
 
 

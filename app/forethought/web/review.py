@@ -17,7 +17,7 @@ from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
 from . import forms
-from .helpers import bind, store, submitted, who
+from .helpers import bind, rendered_once, store, submitted, who
 from .public import verified
 
 review = Blueprint("review", __name__, url_prefix="/review")
@@ -28,6 +28,16 @@ def subject(key: str) -> tuple[dict, str]:
         return store().review_subject("sha256:" + key)
     except NotFound:
         abort(404)
+
+
+def reviewed(key: str) -> tuple[reading.Verified, str]:
+    """The review subject verified (once per day), and where it came from; the stored
+    document is read and parsed only when the cache does not hold it."""
+    try:
+        source = store().review_source("sha256:" + key)
+    except NotFound:
+        abort(404)
+    return verified(("review", key), lambda: subject(key)[0]), source
 
 
 def keep_for_review(document: dict, source: str) -> str:
@@ -66,8 +76,7 @@ def from_published(publication_id: str, version: int):
 
 @review.route("/<key>", methods=["GET", "POST"])
 def view(key: str):
-    document, source = subject(key)
-    scored = verified(("review", key), lambda: document)
+    scored, source = reviewed(key)
     targets = (
         ["general"]
         + [r.id for r in scored.result.risks]
@@ -79,12 +88,24 @@ def view(key: str):
         flash("Added your note.", "success")
         anchor = "" if form.target.data == "general" else f"#{form.target.data}"
         return redirect(url_for("review.view", key=key) + anchor)
+    listed = store().review_notes("sha256:" + key)
     notes: dict[str, list] = {}
-    for note in store().review_notes("sha256:" + key):
+    for note in listed:
         notes.setdefault(note["target"], []).append(note)
     by_target: dict[str, list] = {}
     for finding in scored.report.findings:
         by_target.setdefault(finding.where, []).append(finding)
+    # Notes are only ever added, so how many there are says which set this is.
+    body = rendered_once(
+        scored,
+        "review_body.html",
+        key=len(listed),
+        notes=notes,
+        by_target=by_target,
+        labels=FINDING_LABELS,
+        answers=reading.answers(scored),
+        context=scored.context(),
+    )
     return render_template(
         "review.html",
         s=scored,
@@ -94,18 +115,15 @@ def view(key: str):
         notes=notes,
         targets=targets,
         findings=scored.report.findings,
-        by_target=by_target,
         labels=FINDING_LABELS,
-        answers=reading.answers(scored),
-        context=scored.context(),
         decisions=reading.DECISIONS,
+        body=body,
     )
 
 
 @review.get("/<key>/report.md")
 def report(key: str):
-    document, source = subject(key)
-    scored = verified(("review", key), lambda: document)
+    scored, source = reviewed(key)
     notes = store().review_notes("sha256:" + key)
     text = (
         report_templates()
@@ -120,7 +138,7 @@ def report(key: str):
             questions=scored.library.questions,
         )
     )
-    stem = escape.filename(document.get("title"), default="assessment")
+    stem = escape.filename(scored.published.get("title"), default="assessment")
     return Response(
         text,
         mimetype="text/markdown; charset=utf-8",

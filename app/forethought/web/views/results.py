@@ -8,7 +8,7 @@ from ... import documents, register
 from ...banks import Bank
 from ...store import Conflict, Record
 from .. import forms, journey
-from ..helpers import bind, download, library, submitted
+from ..helpers import bind, download, library, rendered_once, submitted
 from ..records import bank_or_404, load, save
 from . import main
 
@@ -23,13 +23,15 @@ def results(assessment_id: str):
             + f"#{item.id}"
         )
 
-    return render_template(
-        "results.html",
+    body = rendered_once(
+        loaded,
+        "results_body.html",
         loaded=loaded,
         method=library().method,
         answer_link=answer_link,
         context=loaded.context(),
     )
+    return render_template("results.html", loaded=loaded, body=body)
 
 
 @main.route("/a/<assessment_id>/<bank_id>/actions", methods=["GET", "POST"])
