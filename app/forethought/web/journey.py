@@ -32,10 +32,15 @@ class Task:
         return STATUS_LABELS[self.result.status]
 
 
-def tasks(library: Library, result: AssessmentResult, doc: dict) -> list[Task]:
+def form_visibility(doc: dict, library: Library) -> dict[str, bool | None]:
+    """Which questions the forms ask now: a follow-up appears once the question it depends on
+    is answered (or answered "don't know"). The journey's functions below all read this."""
+    return engine.visibility(doc, library, for_form=True)
+
+
+def tasks(library: Library, result: AssessmentResult, visible: dict[str, bool | None]) -> list[Task]:
     """The profile and every bank, each pointing at its first section with a gap."""
     out = []
-    visible = engine.visibility(doc, library, for_form=True)
     for bank in library.all_banks:
         bank_result = result.bank(bank.id)
         unanswered = {q.id for q in bank_result.unanswered if visible[q.id] is not False}
@@ -58,13 +63,8 @@ def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
     }
 
 
-def shown_on_form(doc: dict, library: Library, bank: Bank, section: Section) -> tuple[str, ...]:
-    """The questions a section's form asks now. A follow-up appears once the
-    question it depends on is answered (or answered "don't know")."""
-    return _shown(engine.visibility(doc, library, for_form=True), section)
-
-
-def _shown(visible: dict[str, bool | None], section: Section) -> tuple[str, ...]:
+def shown_on_form(visible: dict[str, bool | None], section: Section) -> tuple[str, ...]:
+    """The questions a section's form asks now, given `form_visibility`."""
     return tuple(qid for qid in section.question_ids if visible[qid] is not False)
 
 
@@ -132,21 +132,19 @@ def changes(before: dict, after: dict, bank_id: str, ids: tuple[str, ...], kind:
     return out
 
 
-def next_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
+def next_section(visible: dict[str, bool | None], bank: Bank, section_id: str) -> str | None:
     """The next section with something to ask, skipping any whose questions
     all depend on answers that rule them out."""
     ids = [s.id for s in bank.sections]
-    visible = engine.visibility(doc, library, for_form=True)
     for section in bank.sections[ids.index(section_id) + 1 :]:
-        if _shown(visible, section):
+        if shown_on_form(visible, section):
             return section.id
     return None
 
 
-def previous_section(doc: dict, library: Library, bank: Bank, section_id: str) -> str | None:
+def previous_section(visible: dict[str, bool | None], bank: Bank, section_id: str) -> str | None:
     ids = [s.id for s in bank.sections]
-    visible = engine.visibility(doc, library, for_form=True)
     for section in reversed(bank.sections[: ids.index(section_id)]):
-        if _shown(visible, section):
+        if shown_on_form(visible, section):
             return section.id
     return None

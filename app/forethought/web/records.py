@@ -21,6 +21,10 @@ class Loaded(Scored):
 
     record: Record | None = None
 
+    def form_visibility(self) -> dict[str, bool | None]:
+        """Which questions the forms ask for this version, worked out once."""
+        return self.once("form visibility", lambda: journey.form_visibility(self.doc, self.library))
+
     def register_html(self):
         return self.once("register_html", lambda: register_html(self.register()))
 

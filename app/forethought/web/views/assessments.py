@@ -37,19 +37,20 @@ def new_assessment():
     profile = library().profile
     section = profile.sections[0]
     doc = documents.new_document(library(), dt.date.today().isoformat())
-    shown = journey.shown_on_form(doc, library(), profile, section)
+    shown = journey.shown_on_form(journey.form_visibility(doc, library()), section)
     form = bind(forms.section_form_class(profile, section.id, shown))
     if submitted(form):
         doc = journey.with_answers(doc, profile, form.answers())
         assessment_id = create(doc, "Started the assessment")
-        added = [qid for qid in journey.shown_on_form(doc, library(), profile, section) if qid not in shown]
+        visible = journey.form_visibility(doc, library())
+        added = [qid for qid in journey.shown_on_form(visible, section) if qid not in shown]
         if added:
             flash("We have added a question based on your answer.", "info")
             return redirect(
                 url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=section.id)
                 + f"#{added[0]}"
             )
-        after = journey.next_section(doc, library(), profile, section.id)
+        after = journey.next_section(visible, profile, section.id)
         return redirect(
             url_for("main.section", assessment_id=assessment_id, bank_id=profile.id, section_id=after)
             if after

@@ -18,7 +18,7 @@ def task_list(assessment_id: str):
     return render_template(
         "task_list.html",
         loaded=loaded,
-        tasks=journey.tasks(library(), loaded.result, loaded.doc),
+        tasks=journey.tasks(library(), loaded.result, loaded.form_visibility()),
         status=loaded.result.status,
     )
 
@@ -30,7 +30,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
     section = section_or_404(bank, section_id)
     if not loaded.result.bank(bank.id).applies or loaded.result.bank(bank.id).settle_first:
         return redirect(url_for("main.task_list", assessment_id=assessment_id))
-    shown = journey.shown_on_form(loaded.doc, library(), bank, section)
+    shown = journey.shown_on_form(loaded.form_visibility(), section)
     form_class = forms.section_form_class(bank, section.id, shown)
     conflict = None
     if request.method == "GET":
@@ -56,7 +56,8 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                 conflict = e.details
                 form.base.data = journey.fingerprints(conflict["document"], bank.id, shown)
             else:
-                now_shown = journey.shown_on_form(record.document, library(), bank, section)
+                now_visible = journey.form_visibility(record.document, library())
+                now_shown = journey.shown_on_form(now_visible, section)
                 added = [qid for qid in now_shown if qid not in shown]
                 if added:
                     flash("We have added a question based on your answer.", "info")
@@ -66,7 +67,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                     )
                 if request.form.get("then") == "task_list":
                     return redirect(url_for("main.task_list", assessment_id=assessment_id))
-                after = journey.next_section(record.document, library(), bank, section.id)
+                after = journey.next_section(now_visible, bank, section.id)
                 if after:
                     return redirect(
                         url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after)
@@ -74,7 +75,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                 return redirect(url_for("main.check", assessment_id=assessment_id, bank_id=bank.id))
     index = [s.id for s in bank.sections].index(section.id)
     status = 409 if conflict else 200
-    after = journey.next_section(loaded.doc, library(), bank, section.id)
+    after = journey.next_section(loaded.form_visibility(), bank, section.id)
     return render_template(
         "section.html",
         form=form,
@@ -84,7 +85,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
         conflict=conflict,
         position=(index + 1, len(bank.sections)),
         next_label="Save and continue",
-        previous=journey.previous_section(loaded.doc, library(), bank, section.id),
+        previous=journey.previous_section(loaded.form_visibility(), bank, section.id),
         skip_to=url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after)
         if after
         else url_for("main.check", assessment_id=assessment_id, bank_id=bank.id),
