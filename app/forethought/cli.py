@@ -198,6 +198,7 @@ def trust_bundled() -> None:
     from . import resources
     from .files import read_json
     from .loading import TRUSTED_FILE, bundled_files, trusted_manifest
+    from .publishing import schema
     from .publishing.official import OFFICIAL_FILE, updated_manifest
 
     releases = resources.schema_path(OFFICIAL_FILE)
@@ -211,7 +212,9 @@ def trust_bundled() -> None:
     path = resources.schema_path(TRUSTED_FILE)
     path.write_text(text, encoding="utf-8", newline="")
     releases.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8", newline="")
-    click.echo(f"Wrote {path} and {releases}.", err=True)
+    # The published schema carries copies of the bank and scoring schemas, so it stands alone.
+    published = schema.write()
+    click.echo(f"Wrote {path}, {releases} and {published}.", err=True)
 
 
 @cli.command()

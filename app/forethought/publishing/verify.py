@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-from referencing import Registry, Resource
 
 from .. import documents, engine, resources
 from ..banks import Library
@@ -30,6 +29,7 @@ from ..loading import library_from_data
 from ..problems import Problem, ProblemsFound
 from ..validation import schema_problems
 from . import official, publish
+from .schema import PUBLISHED_FILE
 
 STAGES = ("inherent", "residual", "target")
 
@@ -99,20 +99,10 @@ class Report:
 
 @lru_cache(maxsize=1)
 def published_validator() -> jsonschema.Draft202012Validator:
-    def load(name: str) -> dict:
-        return json.loads(resources.schema_path(name).read_text(encoding="utf-8"))
-
-    registry = Registry().with_resources(
-        [
-            (schema["$id"], Resource.from_contents(schema))
-            for schema in (load("question-bank.schema.json"), load("scoring-method.schema.json"))
-        ]
-    )
-    return jsonschema.Draft202012Validator(
-        load("published-assessment.schema.json"),
-        registry=registry,
-        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
-    )
+    """The published schema, which stands alone: it carries the bank and scoring schemas
+    (publishing/schema.py), so this checks a file exactly as ajv or check-jsonschema would."""
+    schema = json.loads(resources.schema_path(PUBLISHED_FILE).read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 def check_shape(published: Any, name: str) -> list[Problem]:
