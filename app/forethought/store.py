@@ -128,6 +128,81 @@ def m004_sign_in_tries(db: Database) -> None:
     db["sign_in_tries"].create_index(["at"])
 
 
+# Only the withdrawal columns of a published version may be set after it is written (once).
+_WITHDRAWAL = "withdraw"
+
+
+def protect_published_versions(db: Database) -> None:
+    """(Re)make the trigger that refuses any change to a published version but its withdrawal,
+    naming every other column the table has now, the listed summary included: the listing must
+    never say what the document does not. A migration that adds a column to published_versions
+    calls this again."""
+    columns = [c.name for c in db["published_versions"].columns if not c.name.startswith(_WITHDRAWAL)]
+    changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in columns)
+    db.execute("DROP TRIGGER IF EXISTS published_immutable")
+    db.execute(f"""
+        CREATE TRIGGER published_immutable BEFORE UPDATE ON published_versions
+        WHEN OLD.withdrawn_at IS NOT NULL OR {changed}
+        BEGIN SELECT RAISE(ABORT, 'published versions are immutable'); END""")
+
+
+# What the public listing reads, in one index, so a page of it is found, filtered and counted
+# without reading a single document (which SQLite keeps in overflow pages ahead of later columns).
+_LISTING_INDEX_COLUMNS = (
+    "publication_id",
+    "version",
+    "published_at",
+    "title",
+    "organisation",
+    "stage",
+    "rating",
+    "established_rating",
+    "decision",
+    "banks",
+    "content_hash",
+    "assessment_id",
+    "withdrawn_at",
+    "withdrawn_reason",
+)
+
+
+@migrations()
+def m005_published_listing_protected_and_indexed(db: Database) -> None:
+    protect_published_versions(db)
+    db["published_versions"].create_index(_LISTING_INDEX_COLUMNS, index_name="published_listing")
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# Each listing filter as SQL over the `latest` rows, with its parameters from the filter's value.
+_LISTING_FILTERS: dict[str, tuple[str, Callable[[str], list]]] = {
+    "organisation": ("organisation = ?", lambda v: [v]),
+    "stage": ("stage = ?", lambda v: [v]),
+    "rating": ("rating = ?", lambda v: [v]),
+    "decision": ("decision = ?", lambda v: [v]),
+    "bank": ("EXISTS (SELECT 1 FROM json_each(latest.banks) WHERE value = ?)", lambda v: [v]),
+    "from": ("substr(published_at, 1, 10) >= ?", lambda v: [v]),
+    "to": ("substr(published_at, 1, 10) <= ?", lambda v: [v]),
+    "q": (
+        "(title LIKE ? ESCAPE '\\' OR organisation LIKE ? ESCAPE '\\')",
+        lambda v: [_like(v), _like(v)],
+    ),
+}
+
+
+def listing_where(filters: dict) -> tuple[str, list]:
+    """The WHERE clause and parameters for the listing filters given (empty ones match everything)."""
+    clauses, params = ["1"], []
+    for key, (clause, values) in _LISTING_FILTERS.items():
+        if filters.get(key):
+            clauses.append(clause)
+            params.extend(values(filters[key]))
+    return " AND ".join(clauses), params
+
+
 class Conflict(Exception):
     """Raised by a change function when the stored document moved underneath it."""
 
@@ -432,6 +507,72 @@ class Store:
             " ORDER BY published_at DESC, publication_id"
         ).fetchall()
         return [self._published_row(row) for row in rows]
+
+    # The latest version of each publication. SQLite takes the other columns of a max() group
+    # from the row with that maximum, so this is one pass over the listing index.
+    _LATEST = (
+        "WITH latest AS (SELECT "
+        + ", ".join("max(version) AS version" if c == "version" else c for c in _PUBLISHED_COLUMNS)
+        + " FROM published_versions GROUP BY publication_id)"
+    )
+
+    def published_listing(self, filters: dict, offset: int = 0, limit: int = 50) -> tuple[list[dict], int]:
+        """One page of the latest versions that match `filters` (see `listing_where`), newest
+        first, and how many match in all: filtered, ordered and counted in SQL."""
+        where, params = listing_where(filters)
+        columns = ", ".join(self._PUBLISHED_COLUMNS)
+        rows = self.db.execute(
+            f"{self._LATEST} SELECT {columns} FROM latest WHERE {where}"
+            " ORDER BY published_at DESC, publication_id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        (matching,) = self.db.execute(f"{self._LATEST} SELECT count(*) FROM latest WHERE {where}", params).fetchone()
+        return [self._published_row(row) for row in rows], matching
+
+    def published_count(self) -> int:
+        """How many publications there are (each counted once, whatever its versions)."""
+        return self.db.execute("SELECT count(DISTINCT publication_id) FROM published_versions").fetchone()[0]
+
+    def published_choices(self) -> dict[str, list[str]]:
+        """The organisations, stages, decisions and banks the latest versions name, for the filters."""
+        choices = {}
+        for column in ("organisation", "stage", "decision"):
+            rows = self.db.execute(
+                f"{self._LATEST} SELECT DISTINCT {column} FROM latest WHERE {column} IS NOT NULL AND {column} != ''"
+                f" ORDER BY {column}"
+            ).fetchall()
+            choices[column] = [r[0] for r in rows]
+        rows = self.db.execute(
+            f"{self._LATEST} SELECT DISTINCT b.value FROM latest, json_each(latest.banks) b ORDER BY b.value"
+        ).fetchall()
+        choices["bank"] = [r[0] for r in rows]
+        return choices
+
+    def published_events(self, organisation: str | None = None, limit: int = 50) -> list[dict]:
+        """The newest things that happened to published versions, newest first, for a feed:
+        each version's publication, and its withdrawal if it has one; of one organisation, if given."""
+        columns = ", ".join(self._PUBLISHED_COLUMNS)
+        rows = self.db.execute(
+            f"SELECT * FROM (SELECT 'published' AS event, published_at AS at, {columns} FROM published_versions"
+            " WHERE ?1 IS NULL OR organisation = ?1"
+            f" UNION ALL SELECT 'withdrawn' AS event, withdrawn_at AS at, {columns} FROM published_versions"
+            " WHERE withdrawn_at IS NOT NULL AND (?1 IS NULL OR organisation = ?1))"
+            " ORDER BY at DESC, publication_id, version DESC LIMIT ?2",
+            [organisation, limit],
+        ).fetchall()
+        return [{"event": row[0], "at": row[1], **self._published_row(row[2:])} for row in rows]
+
+    def published_latest_results(self) -> Iterator[tuple[dict, dict]]:
+        """Each publication's latest version, newest first, with the result its document carries:
+        read one document at a time, so an index of every risk never holds them all."""
+        columns = ", ".join(f"latest.{c}" for c in self._PUBLISHED_COLUMNS)
+        cursor = self.db.execute(
+            f"{self._LATEST} SELECT {columns}, json_extract(p.document, '$.result') FROM latest"
+            " JOIN published_versions p ON p.publication_id = latest.publication_id AND p.version = latest.version"
+            " ORDER BY latest.published_at DESC, latest.publication_id"
+        )
+        for row in cursor:
+            yield self._published_row(row[:-1]), json.loads(row[-1])
 
     def published_versions(self, publication_id: str) -> list[dict]:
         columns = ", ".join(self._PUBLISHED_COLUMNS)

@@ -116,35 +116,30 @@ def _answers(scored_: Verified) -> list[dict]:
     return out
 
 
-FILTERS = ("organisation", "bank", "rating", "stage", "from", "to")
+# The listing's filters, each applied in SQL by the store (store.listing_where); "q" searches
+# titles and organisations.
+FILTERS = ("q", "organisation", "bank", "rating", "decision", "stage", "from", "to")
+
+# A listed column, and where the document says the same thing.
+_LISTED_FROM_DOCUMENT = {
+    "publication_id": lambda d: d["publication"]["id"],
+    "version": lambda d: d["publication"]["version"],
+    "published_at": lambda d: d["publication"]["published_at"],
+    "content_hash": lambda d: d["integrity"]["content_hash"],
+}
 
 
-def filter_index(rows: list[dict], args: dict) -> list[dict]:
-    """Published assessments matching the index filters (any filter left empty matches all)."""
-    out = []
-    for row in rows:
-        if args.get("organisation") and row["organisation"] != args["organisation"]:
-            continue
-        if args.get("bank") and args["bank"] not in row["banks"]:
-            continue
-        if args.get("rating") and row["rating"] != args["rating"]:
-            continue
-        if args.get("stage") and row["stage"] != args["stage"]:
-            continue
-        if args.get("from") and row["published_at"][:10] < args["from"]:
-            continue
-        if args.get("to") and row["published_at"][:10] > args["to"]:
-            continue
-        out.append(row)
-    return out
-
-
-def filter_choices(rows: list[dict], bank_titles: dict[str, str]) -> dict:
-    return {
-        "organisation": sorted({r["organisation"] for r in rows if r["organisation"]}),
-        "bank": sorted({b for r in rows for b in r["banks"]}, key=lambda b: bank_titles.get(b, b)),
-        "stage": sorted({r["stage"] for r in rows if r["stage"]}),
-    }
+def disagreements(listed: dict, published: dict) -> list[dict]:
+    """Where a listed row says something its document does not (a database changed outside the
+    app, its triggers dropped): each column, what the listing says and what the document says."""
+    from_document = {name: read(published) for name, read in _LISTED_FROM_DOCUMENT.items()}
+    from_document.update(summary(published))
+    from_document["banks"] = json.loads(from_document["banks"])
+    return [
+        {"column": column, "listed": listed.get(column), "document": value}
+        for column, value in from_document.items()
+        if column in listed and listed[column] != value
+    ]
 
 
 def diff(before: Verified, after: Verified) -> dict:

@@ -2,6 +2,7 @@
 and that also work opened straight from disk.
 
     OUT/index.html, index.json, compare.html, static/forethought.css
+    OUT/feed.atom, risks.csv, risks.json             new and withdrawn versions; every risk
     OUT/p/<publication>/index.html                   the latest version
     OUT/p/<publication>/v<n>/index.html              each version, with
     OUT/p/<publication>/v<n>/assessment.json         its published JSON,
@@ -25,7 +26,7 @@ import jinja2
 from .. import register
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
-from . import reading
+from . import opendata, reading
 from .verify import check_shape
 
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
@@ -56,6 +57,13 @@ class StaticLinks:
 
     def index_json(self) -> str:
         return self.prefix + "index.json"
+
+    def feed(self, organisation: str | None = None) -> str:
+        # One feed of every organisation: a static host cannot filter.
+        return self.prefix + "feed.atom"
+
+    def risks(self, ext: str) -> str:
+        return f"{self.prefix}risks.{ext}"
 
     def css(self) -> str:
         return self.prefix + "static/forethought.css"
@@ -137,6 +145,24 @@ def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], dep
         context=scored.context(),
         decisions=reading.DECISIONS,
     )
+
+
+def _open_data(write, documents: list[dict], latest: list[tuple[dict, dict]], method) -> None:
+    """The Atom feed and the risk index, as the app serves them; `latest` pairs each latest
+    row with its document."""
+    links = StaticLinks(0)
+    feed = opendata.atom(
+        opendata.events_from_rows([row(d) for d in documents]),
+        organisation=None,
+        self_url="feed.atom",
+        index_url="index.html",
+        link=links.version,
+        rating_labels={r.id: r.label for r in method.ratings},
+    )
+    write("feed.atom", feed)
+    results = [(r, document["result"]) for r, document in latest]
+    write("risks.csv", "".join(opendata.risks_csv(opendata.risk_rows(results))))
+    write("risks.json", "".join(opendata.risks_json(opendata.risk_rows(results))))
 
 
 def build(out: Path, documents: list[dict]) -> list[Path]:
@@ -227,6 +253,7 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
     write(
         "index.json", json.dumps(reading.index_json(latest_rows, links.download), indent=2, ensure_ascii=False) + "\n"
     )
+    _open_data(write, documents, [(r, series[r["publication_id"]][-1]) for r in latest_rows], method)
     (out / "static").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STATIC / "forethought.css", out / "static" / "forethought.css")
     written.append(out / "static" / "forethought.css")

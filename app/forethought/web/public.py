@@ -7,11 +7,21 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from .. import register
 from ..escape import filename
-from ..publishing import reading
+from ..publishing import opendata, reading
 from ..store import NotFound
 
 public = Blueprint("public", __name__, url_prefix="/published")
@@ -41,6 +51,12 @@ class AppLinks:
 
     def index_json(self) -> str:
         return url_for("public.index_json")
+
+    def feed(self, organisation: str | None = None) -> str:
+        return url_for("public.feed", organisation=organisation or None)
+
+    def risks(self, ext: str) -> str:
+        return url_for("public.risks", ext=ext)
 
     def css(self) -> str:
         return url_for("static", filename="forethought.css")
@@ -72,19 +88,76 @@ def load(publication_id: str, version: int) -> reading.Verified:
         abort(404)
 
 
+PAGE_SIZE = 50
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The pages to link to: the first, the last, and those next to this one; None for a gap."""
+    shown = sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1)))
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 @public.get("/")
 def index():
-    rows = store().published_latest()
+    """One page of the latest versions, filtered, ordered and counted in SQL."""
     args = {k: request.args.get(k, "").strip() for k in reading.FILTERS}
+    requested = request.args.get("page", 1, type=int) or 1
+    rows, matching = store().published_listing(args, offset=(max(requested, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+    pages = max(1, -(-matching // PAGE_SIZE))
+    page = min(max(requested, 1), pages)
+    if page != requested:
+        rows, matching = store().published_listing(args, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     return render_template(
         "public/index.html",
         links=AppLinks(),
-        rows=reading.filter_index(rows, args),
-        total=len(rows),
+        rows=rows,
+        total=store().published_count(),
+        matching=matching,
+        pagination={
+            "page": page,
+            "pages": pages,
+            "numbers": page_numbers(page, pages),
+            "first": (page - 1) * PAGE_SIZE,
+        },
         args=args,
-        choices=reading.filter_choices(rows, bank_titles()),
+        choices=store().published_choices(),
         bank_titles=bank_titles(),
         method=current_app.extensions["forethought"]["library"].method,
+        decisions=reading.DECISIONS,
+    )
+
+
+@public.get("/feed.atom")
+def feed():
+    """New and withdrawn versions, newest first: of every organisation, or of the one asked for."""
+    organisation = request.args.get("organisation", "").strip() or None
+    text = opendata.atom(
+        store().published_events(organisation),
+        organisation=organisation,
+        self_url=url_for("public.feed", organisation=organisation, _external=True),
+        index_url=url_for("public.index", organisation=organisation, _external=True),
+        link=lambda pid, n: url_for("public.version", publication_id=pid, version=n, _external=True),
+        rating_labels={r.id: r.label for r in current_app.extensions["forethought"]["library"].method.ratings},
+    )
+    return Response(text, mimetype=opendata.ATOM_TYPE)
+
+
+@public.get("/risks.<ext>")
+def risks(ext: str):
+    """Every risk of every latest version, as CSV or JSON, written as it is read."""
+    write = {"csv": opendata.risks_csv, "json": opendata.risks_json}.get(ext)
+    if write is None:
+        abort(404)
+    rows = opendata.risk_rows(store().published_latest_results())
+    return Response(
+        stream_with_context(write(rows)),
+        mimetype=DOWNLOADS[ext],
+        headers={"Content-Disposition": f'attachment; filename="published-risks.{ext}"'},
     )
 
 
@@ -114,11 +187,15 @@ def latest(publication_id: str):
 def version(publication_id: str, version: int):
     scored = load(publication_id, version)
     versions = store().published_versions(publication_id)
+    # The listing is the document: if a listed column says otherwise (a database changed outside
+    # the app), the page says so rather than trusting either quietly.
+    listed = next(v for v in versions if v["version"] == version)
+    disagreements = reading.disagreements(listed, scored.published)
     # A public page has no forms and no session, so it is kept whole, until a version is added
-    # or withdrawn.
+    # or withdrawn (or its listing is seen to disagree).
     state = tuple((v["version"], v.get("withdrawn_at")) for v in versions)
     return scored.once(
-        ("page", state),
+        ("page", state, repr(disagreements)),
         lambda: render_template(
             "public/version.html",
             links=AppLinks(),
@@ -127,6 +204,7 @@ def version(publication_id: str, version: int):
             versions=versions,
             context=scored.context(),
             decisions=reading.DECISIONS,
+            disagreements=disagreements,
         ),
     )
 
