@@ -225,3 +225,17 @@ def test_verify_explains_a_file_that_is_not_json(tmp_path):
     path.write_text("{")
     result = invoke("verify", path)
     assert result.exit_code == 1 and "not valid JSON" in result.output and "Traceback" not in result.output
+
+
+def test_the_cli_asks_for_a_reason_to_proceed_against_critical_ratings(tmp_path):
+    out = tmp_path / "risky.json"
+    common = ["-o", out, "--name", "Sam Patel", "--role", "Director", "--decision", "proceed", "--date", "2026-11-30"]
+    refused = invoke("publish", EXAMPLES / "high-risk-surveillance.json", *common)
+    assert refused.exit_code == 1 and "rated Critical (" in refused.output and "SV-R01" in refused.output
+    assert "--note" in refused.output and not out.exists()
+    dpo = ["--dpo-name", "Ada Jones", "--dpo-date", "2026-12-01"]
+    note = ["--note", "Accepted until March"]
+    result = invoke("publish", EXAMPLES / "high-risk-surveillance.json", *common, *dpo, *note)
+    assert result.exit_code == 0, result.output
+    sign_off = json.loads(out.read_text())["assessment"]["sign_off"]
+    assert (sign_off["note"], sign_off["dpo_name"], sign_off["dpo_date"]) == ("Accepted until March", *dpo[1::2])

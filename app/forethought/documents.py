@@ -47,6 +47,8 @@ FORMAT_VERSION = 1
 MITIGATION_STATUSES = ("recommended", "planned", "in_place", "declined")
 TREATMENTS = ("treat", "tolerate", "transfer", "terminate")
 DECISIONS = ("proceed", "proceed_with_conditions", "do_not_proceed")
+# A sign-off's fields, in order; the data protection officer's are optional, and given together.
+SIGN_OFF_FIELDS = ("name", "role", "date", "decision", "note", "dpo_name", "dpo_date")
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TEXT_LIMIT = 5000
 NOTE_LIMIT = 5000
@@ -200,7 +202,10 @@ def assessment_schema(library: Library) -> dict:
                     "date": {"$ref": "#/$defs/date"},
                     "decision": {"enum": list(DECISIONS)},
                     "note": _text(NOTE_LIMIT),
+                    "dpo_name": _text(200),
+                    "dpo_date": {"$ref": "#/$defs/date"},
                 },
+                "dependentRequired": {"dpo_name": ["dpo_date"], "dpo_date": ["dpo_name"]},
             },
         },
         "$defs": defs,

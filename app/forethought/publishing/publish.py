@@ -25,6 +25,7 @@ from typing import Any
 from .. import __version__, documents, engine
 from ..banks import Library
 from ..canonical import digest
+from ..method import ScoringMethod
 from ..problems import pointer
 
 FORMAT = "forethought-published-assessment"
@@ -233,6 +234,7 @@ def diff(old: dict, new: dict) -> dict:
     return {
         "answers": changed_answers,
         "risks": changed_risks,
+        "withholdings": withholding_changes(old, new),
         "overall": {
             "before": old["result"]["overall"]["rating_label"],
             "after": new["result"]["overall"]["rating_label"],
@@ -241,3 +243,100 @@ def diff(old: dict, new: dict) -> dict:
             "established_after": new["result"]["overall"].get("established", {}).get("rating_label"),
         },
     }
+
+
+def withholding_changes(old: dict, new: dict) -> dict:
+    """Fields withheld in one version and not the other: those newly withheld, and those
+    lifted, each saying whether its words are now public or the field is gone."""
+    before = withheld_in(old)
+    after = withheld_in(new)
+    added = [{"pointer": p, "label": field_label(p), "reason": r} for p, r in after.items() if p not in before]
+    lifted = [
+        {
+            "pointer": p,
+            "label": field_label(p),
+            "reason": r,
+            "public": _value_at(new.get("assessment", {}), p) is not None,
+        }
+        for p, r in before.items()
+        if p not in after
+    ]
+    return {"added": added, "lifted": lifted}
+
+
+# --- Signing off with care ---------------------------------------------------------
+
+
+def withheld_in(published: dict | None) -> dict[str, str]:
+    """What a published version withheld: each field's pointer and the reason given. The next
+    version starts from these, so nothing withheld becomes public unless someone chooses that."""
+    if not published:
+        return {}
+    return {r["pointer"]: r["reason"] for r in published.get("redactions", [])}
+
+
+# How a withheld field is named in plain words, by the last part of its pointer.
+_FIELD_WORDS = {
+    "value": "the answer to {}",
+    "evidence": "the evidence for {}",
+    "note": "the note on {}",
+    "owner": "the owner of {}",
+}
+
+
+def field_label(where: str) -> str:
+    """A withholdable field in words, such as "the note on SV-18" or "the sign-off note"."""
+    keys = _keys(where)
+    if keys == ["sign_off", "note"]:
+        return "the sign-off note"
+    if len(keys) == 5 and keys[0] == "banks" and keys[4] in _FIELD_WORDS:
+        return _FIELD_WORDS[keys[4]].format(keys[3])
+    return where
+
+
+def _keys(where: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in where.strip("/").split("/")]
+
+
+def _value_at(doc: Any, where: str) -> Any:
+    """The value a JSON pointer names in a document, or None if there is none."""
+    for key in _keys(where):
+        if not isinstance(doc, dict) or key not in doc:
+            return None
+        doc = doc[key]
+    return doc
+
+
+def decision_conflict(
+    decision: str, note: str | None, result: engine.AssessmentResult, method: ScoringMethod
+) -> str | None:
+    """Why this sign-off needs a written reason, or None. Deciding to proceed outright while a
+    risk is still rated at the top (Critical) after its mitigations, or while a red flag is still
+    open, goes against the ratings, so the person signing must say why in the note. The app's
+    publish form and `forethought publish` both ask this."""
+    if decision != "proceed" or (note or "").strip():
+        return None
+    top = method.top
+    critical = [r.id for r in result.risks if r.residual.rating == top.id]
+    open_flags = sorted({f.id for r in result.risks for f in r.red_flags if f.assumed and not f.cleared_in_residual})
+    found = []
+    if critical:
+        found.append(f"{_count(critical, 'risk is', 'risks are')} rated {top.label} ({', '.join(critical)})")
+    if open_flags:
+        found.append(f"{_count(open_flags, 'red flag is', 'red flags are')} still open ({', '.join(open_flags)})")
+    if not found:
+        return None
+    return f"You chose to proceed, but {' and '.join(found)}. Write down why it should go ahead anyway."
+
+
+def _count(items: list, one: str, many: str) -> str:
+    return f"{len(items)} {one if len(items) == 1 else many}"
+
+
+def fingerprint(published: dict) -> str:
+    """A digest of what a preview showed: everything that will be published except the moment
+    of publishing and, for a first version, its new id, which are only fixed when it is kept.
+    The confirmation carries it, so a change in between is caught."""
+    body = content(published)
+    body["publication"] = {k: v for k, v in body["publication"].items() if k not in ("id", "published_at")}
+    return digest(body)

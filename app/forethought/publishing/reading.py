@@ -151,6 +151,18 @@ def diff(before: Verified, after: Verified) -> dict:
         row["prompt"] = q.prompt if q else ""
         row["before_text"] = q.label_of(row["before"]) if q and row["before"] is not None else "Not answered"
         row["after_text"] = q.label_of(row["after"]) if q and row["after"] is not None else "Not answered"
+    changes["withholdings"] = withholding_changes(before.published, after.published, questions)
+    return changes
+
+
+def withholding_changes(before: dict, after: dict, questions: dict) -> dict:
+    """Fields withheld in one version and not the other (publish.withholding_changes), each
+    answer's with its question."""
+    changes = publish.withholding_changes(before, after)
+    for row in (*changes["added"], *changes["lifted"]):
+        keys = row["pointer"].strip("/").split("/")
+        q = questions.get(keys[3]) if len(keys) == 5 and keys[2] == "answers" else None
+        row["prompt"] = q.prompt if q else ""
     return changes
 
 
