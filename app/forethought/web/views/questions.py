@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from ... import documents, engine
 from ...store import Conflict, Record
 from .. import forms, journey
-from ..helpers import bind, library, submitted
+from ..helpers import bind, library, rendered_once, submitted
 from ..records import bank_or_404, load, save, section_or_404
 from . import main
 
@@ -33,9 +33,11 @@ def section(assessment_id: str, bank_id: str, section_id: str):
     shown = journey.shown_on_form(loaded.form_visibility(), section)
     form_class = forms.section_form_class(bank, section.id, shown)
     conflict = None
+    fields = None
     if request.method == "GET":
         form = bind(form_class, data=forms.initial_data(loaded.doc, bank.id, shown))
         form.base.data = journey.fingerprints(loaded.doc, bank.id, shown)
+        fields = rendered_once(loaded, "section_fields.html", key=(bank.id, section.id), form=form)
     else:
         form = bind(form_class)
         valid = submitted(form)
@@ -79,6 +81,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
     return render_template(
         "section.html",
         form=form,
+        fields=fields,
         bank=bank,
         section=section,
         loaded=loaded,
