@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from forethought.cli import cli
-from forethought.problems import ProblemsFound
 from forethought.publishing import verify
 from forethought.publishing.site import build, collect
 
@@ -73,16 +72,18 @@ def test_withdrawn_and_withheld_are_shown(site):
     assert "SV-13" in diff and "PR-03" in diff
 
 
-def test_a_site_from_a_bad_file_is_refused_with_clear_errors(tmp_path):
+def test_a_site_from_only_bad_files_is_refused_with_clear_errors(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     (tmp_path / "other.json").write_text('{"hello": "world"}')
-    with pytest.raises(ProblemsFound) as caught:
-        collect([tmp_path])
-    lines = [str(p) for p in caught.value.problems]
+    documents, problems = collect([tmp_path])
+    lines = [str(p) for p in problems]
+    assert documents == []
     assert any("bad.json" in line and "cannot be read as JSON" in line for line in lines)
     assert any("other.json" in line and "missing required key" in line for line in lines)
     result = CliRunner().invoke(cli, ["site", str(tmp_path / "out"), "--from", str(tmp_path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "no site was written" in result.output and "bad.json" in result.output
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_file_whose_definitions_cannot_be_used_stops_the_site_before_anything_is_written(tmp_path):

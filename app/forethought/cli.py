@@ -350,6 +350,8 @@ def set_password(db_path: Path | None, password: str) -> None:
 
 
 def _withhold(values: tuple[str, ...]) -> list[dict]:
+    from .publishing import publish
+
     out = []
     for item in values:
         where, sep, reason = item.partition("=")
@@ -358,6 +360,8 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
                 f"{item!r}: write it as POINTER=REASON, e.g. /banks/profile/answers/PR-05/value=Not yet announced",
                 param_hint="--withhold",
             )
+        if too_long := publish.reason_too_long(reason):
+            raise click.BadParameter(f"{where}: {too_long}", param_hint="--withhold")
         out.append({"pointer": where, "reason": reason.strip()})
     return out
 
@@ -529,6 +533,26 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     click.echo(f"Withdrew version {published['publication']['version']} in {output or file}.", err=True)
 
 
+def _site_documents(db_path: Path | None, sources: tuple[Path, ...]) -> tuple[list[dict], list]:
+    """The published documents for the site, from files and the database, and the problems
+    of each file that is not one."""
+    from . import server
+    from .publishing import site
+    from .store import Store
+
+    documents, skipped = site.collect(list(sources)) if sources else ([], [])
+    if db_path or not sources:
+        path = db_path or server.default_db_path()
+        if not path.exists():
+            click.echo(f"There is no database at {path}.", err=True)
+            sys.exit(1)
+        store = Store(path)
+        for latest in store.published_latest():
+            for v in store.published_versions(latest["publication_id"]):
+                documents.append(store.published_document(v["publication_id"], v["version"]))
+    return documents, skipped
+
+
 @cli.command("site")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -550,31 +574,23 @@ def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) 
     Pages, JSON, Markdown, CSV and an index for machines; it works from any
     static web host and opened straight from disk. With neither --db nor
     --from, it uses the app's default database."""
-    from . import server
     from .publishing import site
-    from .store import Store
 
-    documents = []
-    if sources:
-        try:
-            documents = site.collect(list(sources))
-        except ProblemsFound as e:
-            _fail_with(e, "Some files are not published assessments")
-    if db_path or not sources:
-        path = db_path or server.default_db_path()
-        if not path.exists():
-            click.echo(f"There is no database at {path}.", err=True)
-            sys.exit(1)
-        store = Store(path)
-        for latest in store.published_latest():
-            for v in store.published_versions(latest["publication_id"]):
-                documents.append(store.published_document(v["publication_id"], v["version"]))
+    documents, skipped = _site_documents(db_path, sources)
     try:
-        written = site.build(outdir, documents)
+        built = site.build(outdir, documents) if documents or not skipped else None
     except ProblemsFound as e:
-        _fail_with(e, "Some published assessments cannot be re-scored, so no site was written")
-    series = {d["publication"]["id"] for d in documents}
+        skipped += e.problems
+        built = None
+    if built is None:
+        _fail_with(ProblemsFound(skipped), "No published assessment could be read and re-scored: no site was written")
+    skipped += built.skipped
+    if skipped:
+        click.echo("Left out of the site, because they cannot be read or re-scored:", err=True)
+        for problem in skipped:
+            click.echo(f"  {problem}", err=True)
+    series = {d["publication"]["id"] for d in built.shown}
     click.echo(
-        f"Wrote {len(written)} files for {len(series)} published assessments ({len(documents)} versions) "
+        f"Wrote {len(built.written)} files for {len(series)} published assessments ({len(built.shown)} versions) "
         f"to {outdir}. Open {outdir / 'index.html'} to see it."
     )

@@ -31,6 +31,10 @@ from ..problems import pointer
 FORMAT = "forethought-published-assessment"
 FORMAT_VERSION = 1
 WITHHELD = "[withheld"  # a withheld field reads "[withheld: the reason]" wherever it appears
+# The longest reason for withholding a field that publishing accepts: "[withheld: reason]" must fit
+# the shortest field that can be withheld, an owner (200 characters). The published schema allows up
+# to 1000, so files published before this limit still validate; a test checks that it names this one.
+REASON_LIMIT = 180
 HASHED_OUT = ("integrity", "withdrawal")  # integrity holds the hashes; withdrawal comes later
 
 
@@ -88,6 +92,8 @@ def redact(doc: dict, redactions: list[dict], library: Library) -> dict:
             raise ValueError(f"{where} cannot be withheld: only words that no score depends on can be")
         if not str(item.get("reason", "")).strip():
             raise ValueError(f"{where} needs a reason for withholding it")
+        if too_long := reason_too_long(item["reason"]):
+            raise ValueError(f"{where}: {too_long}")
         parts = [p.replace("~1", "/").replace("~0", "~") for p in where.strip("/").split("/")]
         target = out
         for key in parts[:-1]:
@@ -95,6 +101,14 @@ def redact(doc: dict, redactions: list[dict], library: Library) -> dict:
         marker = withheld_text(item["reason"])
         target[parts[-1]] = [marker] if isinstance(target[parts[-1]], list) else marker
     return out
+
+
+def reason_too_long(reason: str) -> str | None:
+    """Why a reason for withholding a field is too long, in words, or None if it fits."""
+    reason = reason.strip()
+    if len(reason) > REASON_LIMIT:
+        return f"the reason is {len(reason)} characters long; shorten it to at most {REASON_LIMIT}"
+    return None
 
 
 def withheld_text(reason: str) -> str:
@@ -153,7 +167,26 @@ def publish(
         "generated_by": f"Forethought {__version__}",
     }
     published["integrity"] = integrity(published)
+    refuse_unreadable(published)
     return published
+
+
+class Unreadable(ValueError):
+    """A document that would not verify once published; `problems` says why, in words."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("it would not verify, so nothing was published: " + "; ".join(problems))
+
+
+def refuse_unreadable(published: dict) -> None:
+    """Raise Unreadable unless the document passes everything `verify` checks (the schema,
+    every field's length, the hashes, the scores), so nothing is published that cannot be read."""
+    from . import verify  # verify reads this module's integrity()
+
+    report = verify.verify(published, "the publication")
+    if not report.ok:
+        raise Unreadable(report.problems)
 
 
 def parts(published: dict) -> dict[str, Any]:

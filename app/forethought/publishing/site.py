@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -104,8 +105,9 @@ def row(document: dict) -> dict:
     }
 
 
-def collect(paths: list[Path]) -> list[dict]:
-    """Published documents from files and folders; every problem reported at once."""
+def collect(paths: list[Path]) -> tuple[list[dict], list[Problem]]:
+    """Published documents from files and folders, and the problems of each file that is not
+    one (not JSON, not the published format, a second document for the same version)."""
     documents, problems, seen = [], [], {}
     files = []
     for path in paths:
@@ -130,9 +132,7 @@ def collect(paths: list[Path]) -> list[dict]:
         if key not in seen:
             seen[key] = document["integrity"]["content_hash"]
             documents.append(document)
-    if problems:
-        raise ProblemsFound(problems)
-    return documents
+    return documents, problems
 
 
 def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], depth: int) -> str:
@@ -165,8 +165,35 @@ def _open_data(write, documents: list[dict], latest: list[tuple[dict, dict]], me
     write("risks.json", "".join(opendata.risks_json(opendata.risk_rows(results))))
 
 
-def build(out: Path, documents: list[dict]) -> list[Path]:
-    """Write the site; returns the files written."""
+@dataclass
+class Built:
+    """What a build wrote, the versions it shows, and each problem of a version it left out."""
+
+    written: list[Path]
+    shown: list[dict]
+    skipped: list[Problem]
+
+
+def _rescored(documents: list[dict]) -> tuple[dict, list[Problem]]:
+    """Every version that can be re-scored, by (publication, version), and the problems of the rest."""
+    scoreds, problems = {}, []
+    for document in documents:
+        key = (document["publication"]["id"], document["publication"]["version"])
+        try:
+            scoreds[key] = reading.verified(document, name=f"{key[0]} version {key[1]}")
+        except ProblemsFound as e:
+            problems += e.problems
+    return scoreds, problems
+
+
+def build(out: Path, documents: list[dict]) -> Built:
+    """Write the site from every version that can be re-scored; one that cannot is left out,
+    its problems named in `skipped`. Raises ProblemsFound, writing nothing, if none can be."""
+    # Re-score every version before writing anything, so the pages only link to versions shown.
+    scoreds, skipped = _rescored(documents)
+    if documents and not scoreds:
+        raise ProblemsFound(skipped)
+    documents = [d for d in documents if (d["publication"]["id"], d["publication"]["version"]) in scoreds]
     env = environment()
     written: list[Path] = []
 
@@ -185,17 +212,6 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
     latest_rows = sorted(
         (row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]), reverse=True
     )
-    # Re-score every version before writing anything, so a file that cannot be
-    # re-scored stops the build with its problems named, not halfway through.
-    scoreds, problems = {}, []
-    for document in documents:
-        key = (document["publication"]["id"], document["publication"]["version"])
-        try:
-            scoreds[key] = reading.verified(document, name=f"{key[0]} version {key[1]}")
-        except ProblemsFound as e:
-            problems += e.problems
-    if problems:
-        raise ProblemsFound(problems)
 
     bank_titles = {}
     method = None
@@ -257,4 +273,4 @@ def build(out: Path, documents: list[dict]) -> list[Path]:
     (out / "static").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STATIC / "forethought.css", out / "static" / "forethought.css")
     written.append(out / "static" / "forethought.css")
-    return written
+    return Built(written, documents, skipped)

@@ -39,6 +39,8 @@ def publish_page(assessment_id: str):
                 )
             elif not reason:
                 withhold_errors.append((f"reason-{index}", "Say why this field is withheld"))
+            elif too_long := publish.reason_too_long(reason):
+                withhold_errors.append((f"reason-{index}", too_long[0].upper() + too_long[1:]))
         if valid and ready and not withhold_errors:
             signed = {
                 k: v.strip()
@@ -65,7 +67,12 @@ def publish_page(assessment_id: str):
                     previous_content_hash=previous,
                 )
 
-            document = store().publish(assessment_id, build, reading.summary, who())
+            try:
+                document = store().publish(assessment_id, build, reading.summary, who())
+            except publish.Unreadable as e:
+                # Refused inside the transaction, so nothing was stored: say what to change.
+                withhold_errors += _unreadable_errors(e.problems, fields)
+                return _publish_page(loaded, form, ready, fields, withheld, withhold_errors)
 
             def record_sign_off(current: Record):
                 new_doc = copy.deepcopy(current.document)
@@ -87,6 +94,10 @@ def publish_page(assessment_id: str):
             version = document["publication"]["version"]
             flash(f"Published version {version}. Anyone can now read it here.", "success")
             return redirect(url_for("public.version", publication_id=document["publication"]["id"], version=version))
+    return _publish_page(loaded, form, ready, fields, withheld, withhold_errors)
+
+
+def _publish_page(loaded, form, ready: bool, fields: list, withheld: dict, withhold_errors: list):
     return render_template(
         "publish.html",
         loaded=loaded,
@@ -95,9 +106,21 @@ def publish_page(assessment_id: str):
         fields=fields,
         withheld=withheld,
         withhold_errors=withhold_errors,
-        versions=store().published_for(assessment_id),
+        versions=store().published_for(loaded.record.id),
         decisions=reading.DECISIONS,
     )
+
+
+def _unreadable_errors(problems: list[str], fields: list[publish.Withholdable]) -> list[tuple[str, str]]:
+    """Why the publication would not verify, each linked to the withheld field it names, if any."""
+    targets = {"/assessment" + f.pointer: f"reason-{i}" for i, f in enumerate(fields, 1)}
+    return [
+        (
+            targets.get(problem.split(":", 1)[0], "name"),
+            f"Nothing was published, because the published file would not verify: {problem}",
+        )
+        for problem in problems
+    ]
 
 
 @main.route("/a/<assessment_id>/published/<int:version>/withdraw", methods=["GET", "POST"])
