@@ -257,6 +257,7 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._writes = 0  # this store's commits, for change_marker
         db = self.db
         db.enable_wal()
         migrations.apply(db)
@@ -287,6 +288,13 @@ class Store:
             raise
         else:
             db.conn.commit()
+            self._writes += 1
+
+    def change_marker(self) -> tuple[int, int]:
+        """A value that differs whenever the file may have changed since this thread last read it, so
+        a page made from it can be kept until then: SQLite's data version (which other connections'
+        commits change, in this process or another) and this store's own count of commits."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0], self._writes
 
     # --- settings -------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from flask import (
 )
 
 from .. import register
+from ..cache import Cache
 from ..escape import filename
 from ..publishing import opendata, reading
 from ..store import NotFound
@@ -102,11 +103,22 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
     return out
 
 
+def kept(key: tuple, make: Callable[[], str]) -> str:
+    """A listing page or feed kept until the database changes (store.change_marker): a page that
+    lists thousands of rows is made once per change, not once per reader."""
+    pages = current_app.extensions["forethought"].setdefault("listing pages", Cache(size=64))
+    return pages.get_or_make((*key, store().change_marker()), make)
+
+
 @public.get("/")
 def index():
     """One page of the latest versions, filtered, ordered and counted in SQL."""
     args = {k: request.args.get(k, "").strip() for k in reading.FILTERS}
     requested = request.args.get("page", 1, type=int) or 1
+    return kept(("index", tuple(args.items()), requested), lambda: _index(args, requested))
+
+
+def _index(args: dict, requested: int) -> str:
     rows, matching = store().published_listing(args, offset=(max(requested, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, -(-matching // PAGE_SIZE))
     page = min(max(requested, 1), pages)
@@ -136,13 +148,17 @@ def index():
 def feed():
     """New and withdrawn versions, newest first: of every organisation, or of the one asked for."""
     organisation = request.args.get("organisation", "").strip() or None
-    text = opendata.atom(
-        store().published_events(organisation),
-        organisation=organisation,
-        self_url=url_for("public.feed", organisation=organisation, _external=True),
-        index_url=url_for("public.index", organisation=organisation, _external=True),
-        link=lambda pid, n: url_for("public.version", publication_id=pid, version=n, _external=True),
-        rating_labels={r.id: r.label for r in current_app.extensions["forethought"]["library"].method.ratings},
+    # Its links are absolute, so the host asked for is part of what is kept.
+    text = kept(
+        ("feed", organisation, request.host_url),
+        lambda: opendata.atom(
+            store().published_events(organisation),
+            organisation=organisation,
+            self_url=url_for("public.feed", organisation=organisation, _external=True),
+            index_url=url_for("public.index", organisation=organisation, _external=True),
+            link=lambda pid, n: url_for("public.version", publication_id=pid, version=n, _external=True),
+            rating_labels={r.id: r.label for r in current_app.extensions["forethought"]["library"].method.ratings},
+        ),
     )
     return Response(text, mimetype=opendata.ATOM_TYPE)
 
