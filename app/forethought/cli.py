@@ -14,6 +14,12 @@ from .banks import Library
 from .loading import check_files, load_library
 from .problems import ProblemsFound
 
+keys_dir_option = click.option(
+    "--keys-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder of the organisation's signing keys. Default: beside the default database.",
+)
+
 banks_option = click.option(
     "--banks",
     "extra_banks",
@@ -366,6 +372,14 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def _sign_off(name: str, role: str, date: str, decision: str, note, dpo_name, dpo_date) -> dict:
+    """The sign-off as given: the senior responsible owner's, and the data protection officer's if any."""
+    if bool(dpo_name) != bool(dpo_date):
+        raise click.UsageError("Give the data protection officer's --dpo-name and --dpo-date together.")
+    given = {"name": name, "role": role, "date": date, "decision": decision, "note": note}
+    return {k: v for k, v in {**given, "dpo_name": dpo_name, "dpo_date": dpo_date}.items() if v}
+
+
 @cli.command("publish")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -379,7 +393,9 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
 @click.option("--role", required=True, help="Their role.")
 @click.option("--decision", required=True, type=click.Choice(["proceed", "proceed_with_conditions", "do_not_proceed"]))
 @click.option("--date", "sign_date", help="Date of the sign-off (YYYY-MM-DD). Default: today.")
-@click.option("--note", help="The sign-off's conditions or comments.")
+@click.option("--note", help="The sign-off's conditions or comments; needed to proceed against Critical ratings.")
+@click.option("--dpo-name", help="The data protection officer who signed it off too (optional).")
+@click.option("--dpo-date", help="The date they signed it off (YYYY-MM-DD); give it with --dpo-name.")
 @click.option(
     "--withhold",
     multiple=True,
@@ -393,6 +409,7 @@ def _withhold(values: tuple[str, ...]) -> list[dict]:
 )
 @click.option("--published-at", help="Timestamp of publication (ISO 8601). Default: now.")
 @click.option("--series", help="The publication's id, for a first version (default: a new random id).")
+@keys_dir_option
 @banks_option
 def publish_command(
     file: Path,
@@ -402,13 +419,17 @@ def publish_command(
     decision: str,
     sign_date: str | None,
     note: str | None,
+    dpo_name: str | None,
+    dpo_date: str | None,
     withhold: tuple[str, ...],
     previous: Path | None,
     published_at: str | None,
     series: str | None,
+    keys_dir: Path | None,
     extra_banks: tuple[Path, ...],
 ) -> None:
-    """Publish an assessment FILE as a signed-off, verifiable JSON document.
+    """Publish an assessment FILE as a signed-off, verifiable JSON document, signed with the
+    organisation's key (made on the first publication).
 
     For organisations that publish without running the app: the output can be
     checked with `forethought verify` and turned into a website with `forethought site`."""
@@ -442,9 +463,11 @@ def publish_command(
         series = earlier["publication"]["id"]
         version = earlier["publication"]["version"] + 1
         previous_hash = earlier["integrity"]["content_hash"]
-    sign_off = {"name": name, "role": role, "date": sign_date or dt.date.today().isoformat(), "decision": decision}
-    if note:
-        sign_off["note"] = note
+    sign_off = _sign_off(name, role, sign_date or dt.date.today().isoformat(), decision, note, dpo_name, dpo_date)
+    conflict = publish.decision_conflict(decision, note, result, library.method)
+    if conflict:
+        click.echo(f"Cannot publish: {conflict} Give the reason with --note.", err=True)
+        sys.exit(1)
     _, problems = documents.check({**doc, "sign_off": sign_off}, library, str(file))
     if problems:
         _fail_with(ProblemsFound(problems), "The sign-off is not usable")
@@ -458,31 +481,29 @@ def publish_command(
             version=version,
             published_at=published_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             previous_content_hash=previous_hash,
+            keys=_keys(keys_dir),
         )
     except ValueError as e:
         click.echo(f"Cannot publish: {e}.", err=True)
         sys.exit(1)
     output.write_text(json.dumps(published, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(f"Wrote {output}: version {version}, content hash {published['integrity']['content_hash']}.", err=True)
+    click.echo(f"Signed with key {published['signature']['key']}.", err=True)
 
 
-@cli.command("verify")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify_command(file: Path, as_json: bool) -> None:
-    """Check a published assessment FILE: re-score it with the bank definitions
-    it carries, check its hashes, and list what a reviewer should look at.
+def _echo_report(report, published: dict, chain: list[str]) -> None:
+    """The verify report in words: hash, signature, withdrawal, chain, scores, rules, findings."""
+    from .publishing import official
 
-    Exits with status 0 only if every hash and every score matches and the banks and
-    scoring method are official releases."""
-    from .publishing import official, verify
-
-    report = verify.verify(_read_published(file), str(file))
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-        sys.exit(0 if report.ok and report.official else 1)
     if report.content_hash:
         click.echo(f"Content hash {report.content_hash}: {'matches' if report.hash_ok else 'DOES NOT MATCH'}.")
+    if report.signature:
+        click.echo(report.signature.text)
+    if report.withdrawal_signature:
+        withdrawal = published["withdrawal"]
+        click.echo(f"Withdrawn on {withdrawal['withdrawn_at'][:10]}: {withdrawal['reason']}")
+    for line in chain:
+        click.echo(f"Chain of versions: {line}.")
     if report.ok:
         click.echo("Every score recomputes to the stored value from the answers and the definitions in the file.")
     for line in official.verdict(report.provenance):
@@ -491,15 +512,62 @@ def verify_command(file: Path, as_json: bool) -> None:
         click.echo(f"{len(report.problems)} {'thing does' if len(report.problems) == 1 else 'things do'} not match:")
         for line in report.problems:
             click.echo(f"  {line}")
+    _echo_findings(report)
+
+
+def _echo_findings(report) -> None:
+    """What a reviewer should look at, by kind."""
+    from .publishing import verify
+
     if report.findings:
         click.echo("\nFor a reviewer:")
-        for kind, label in verify.FINDING_LABELS.items():
-            items = [f for f in report.findings if f.kind == kind]
-            if items:
-                click.echo(f"  {label} ({len(items)}):")
-                for f in items:
-                    click.echo(f"    {f.text}")
-    sys.exit(0 if report.ok and report.official else 1)
+    for kind, label in verify.FINDING_LABELS.items():
+        items = [f for f in report.findings if f.kind == kind]
+        if items:
+            click.echo(f"  {label} ({len(items)}):")
+            for f in items:
+                click.echo(f"    {f.text}")
+
+
+@cli.command("verify")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--key", "keys", multiple=True, metavar="FINGERPRINT", help="A key fingerprint you trust. Repeatable.")
+@click.option(
+    "--keys",
+    "keys_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A keys.json an organisation publishes: trust its keys. Repeatable.",
+)
+@click.option(
+    "--previous",
+    "earlier",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Earlier versions (files or a folder): check the chain of versions too. Repeatable.",
+)
+def verify_command(
+    file: Path, as_json: bool, keys: tuple[str, ...], keys_files: tuple[Path, ...], earlier: tuple[Path, ...]
+) -> None:
+    """Check a published assessment FILE: re-score it with the bank definitions
+    it carries, check its hashes and signature, and list what a reviewer should look at.
+
+    Exits with status 0 only if every hash and every score matches, the banks and
+    scoring method are official releases, the signature (if any) matches, any chain
+    given is unbroken, and, when you name keys you trust, it is signed by one of them."""
+    from .publishing import signing, verify
+
+    published = _read_published(file)
+    trusted = signing.trusted_from(keys, [_read_published(p) for p in keys_files])
+    report = verify.verify(published, str(file), trusted=trusted)
+    chain = verify.chain_problems([published, *_published_files(earlier)]) if earlier else []
+    passed = report.ok and report.official and not chain and (trusted is None or bool(report.signature.trusted))
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "chain": chain}, indent=2, ensure_ascii=False))
+        sys.exit(0 if passed else 1)
+    _echo_report(report, published, chain)
+    sys.exit(0 if passed else 1)
 
 
 @cli.command()
@@ -511,12 +579,13 @@ def verify_command(file: Path, as_json: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the withdrawn copy here (default: change FILE in place).",
 )
-def withdraw(file: Path, reason: str, output: Path | None) -> None:
+@keys_dir_option
+def withdraw(file: Path, reason: str, output: Path | None, keys_dir: Path | None) -> None:
     """Mark a published FILE as withdrawn, with the reason. What was published,
-    and its content hash, do not change: the withdrawal sits beside them."""
+    and its content hash, do not change: the withdrawal sits beside them, signed."""
     import datetime as dt
 
-    from .publishing import verify
+    from .publishing import signing, verify
 
     published = _read_published(file)
     problems = verify.check_shape(published, str(file))
@@ -525,12 +594,74 @@ def withdraw(file: Path, reason: str, output: Path | None) -> None:
     if published.get("withdrawal"):
         click.echo(f"{file} was already withdrawn on {published['withdrawal']['withdrawn_at'][:10]}.", err=True)
         sys.exit(1)
-    published["withdrawal"] = {
+    withdrawal = {
         "withdrawn_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "reason": reason.strip(),
     }
+    keys = _keys(keys_dir)
+    if keys.current() is not None:
+        message = signing.withdrawal_message(published["integrity"]["content_hash"], *withdrawal.values())
+        withdrawal["signature"] = keys.sign(message)
+    else:
+        click.echo(f"There is no signing key in {keys.folder}, so the withdrawal is not signed.", err=True)
+    published["withdrawal"] = withdrawal
     (output or file).write_text(json.dumps(published, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     click.echo(f"Withdrew version {published['publication']['version']} in {output or file}.", err=True)
+
+
+def _keys(keys_dir: Path | None):
+    """The organisation's signing keys: the folder given, or the one beside the default database."""
+    from . import server
+    from .publishing import signing
+
+    return signing.Keys(keys_dir) if keys_dir else signing.keys_beside(server.default_db_path())
+
+
+def _published_files(paths: tuple[Path, ...]) -> list[dict]:
+    files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
+    return [_read_published(f) for f in files]
+
+
+@cli.group("keys")
+def keys_group() -> None:
+    """The organisation's signing keys: show, create or rotate them."""
+
+
+@keys_group.command("show")
+@keys_dir_option
+def keys_show(keys_dir: Path | None) -> None:
+    """Print the public keys file (keys.json) to publish beside the publications."""
+    keys = _keys(keys_dir)
+    listing = keys.listing()
+    if not listing["keys"]:
+        click.echo(f"There is no signing key in {keys.folder} yet: `forethought keys create` makes one.", err=True)
+        sys.exit(1)
+    click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
+
+
+@keys_group.command("create")
+@click.option("--organisation", required=True, help="The organisation the key signs for.")
+@keys_dir_option
+def keys_create(organisation: str, keys_dir: Path | None) -> None:
+    """Make the organisation's first signing key."""
+    keys = _keys(keys_dir)
+    if keys.current() is not None:
+        click.echo(f"{keys.folder} already holds a key; `forethought keys rotate` replaces it.", err=True)
+        sys.exit(1)
+    entry = keys.create(organisation.strip())
+    click.echo(f"Made key {entry['fingerprint']} in {keys.folder}. Publish {keys.listing_path} with your publications.")
+
+
+@keys_group.command("rotate")
+@keys_dir_option
+def keys_rotate(keys_dir: Path | None) -> None:
+    """Make a new signing key; the old one is retired today and stays listed."""
+    keys = _keys(keys_dir)
+    if keys.current() is None:
+        click.echo(f"There is no key in {keys.folder} to rotate: `forethought keys create` makes one.", err=True)
+        sys.exit(1)
+    entry = keys.create(keys.listing()["organisation"] or "")
+    click.echo(f"Made key {entry['fingerprint']}; the old key is retired today. Publish {keys.listing_path} again.")
 
 
 def _site_documents(db_path: Path | None, sources: tuple[Path, ...]) -> tuple[list[dict], list]:

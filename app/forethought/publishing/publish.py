@@ -27,6 +27,7 @@ from ..banks import Library
 from ..canonical import digest
 from ..method import ScoringMethod
 from ..problems import pointer
+from . import signing
 
 FORMAT = "forethought-published-assessment"
 FORMAT_VERSION = 1
@@ -35,7 +36,8 @@ WITHHELD = "[withheld"  # a withheld field reads "[withheld: the reason]" wherev
 # the shortest field that can be withheld, an owner (200 characters). The published schema allows up
 # to 1000, so files published before this limit still validate; a test checks that it names this one.
 REASON_LIMIT = 180
-HASHED_OUT = ("integrity", "withdrawal")  # integrity holds the hashes; withdrawal comes later
+# integrity holds the hashes and signature signs them; withdrawal comes later, signed on its own.
+HASHED_OUT = ("integrity", "signature", "withdrawal")
 
 
 @dataclass(frozen=True)
@@ -131,8 +133,10 @@ def publish(
     version: int,
     published_at: str,
     previous_content_hash: str | None,
+    keys: signing.Keys | None = None,
 ) -> dict:
-    """The published document for a checked assessment."""
+    """The published document for a checked assessment, signed with the current key of `keys`
+    (made first, for the assessment's organisation, if there is none)."""
     signed = copy.deepcopy(doc)
     signed["sign_off"] = sign_off
     redacted = redact(signed, redactions, library)
@@ -167,6 +171,9 @@ def publish(
         "generated_by": f"Forethought {__version__}",
     }
     published["integrity"] = integrity(published)
+    if keys is not None:
+        keys.current_or_new(published["organisation"] or "Unnamed organisation")
+        published["signature"] = keys.sign(signing.publication_message(published["integrity"]["content_hash"]))
     refuse_unreadable(published)
     return published
 

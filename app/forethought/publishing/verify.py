@@ -28,7 +28,7 @@ from ..engine import AssessmentResult
 from ..loading import library_from_data
 from ..problems import Problem, ProblemsFound
 from ..validation import schema_problems
-from . import official, publish
+from . import official, publish, signing
 from .schema import PUBLISHED_FILE
 
 STAGES = ("inherent", "residual", "target")
@@ -70,6 +70,8 @@ class Report:
     unusable: list[Problem] = field(default_factory=list)  # why the file could not be re-scored at all
     rescored: Rescored | None = field(default=None, repr=False)
     provenance: list[official.Provenance] = field(default_factory=list)  # each carried definition
+    signature: signing.Signature | None = None  # who signed the publication
+    withdrawal_signature: signing.Signature | None = None  # who signed its withdrawal, if withdrawn
 
     @property
     def ok(self) -> bool:
@@ -92,6 +94,8 @@ class Report:
             "hash_ok": self.hash_ok,
             "mismatches": self.problems,
             "official": self.official,
+            "signature": self.signature.to_dict() if self.signature else None,
+            "withdrawal_signature": self.withdrawal_signature.to_dict() if self.withdrawal_signature else None,
             "definitions": [p.to_dict() for p in self.provenance],
             "findings": [f.__dict__ for f in self.findings],
         }
@@ -131,7 +135,11 @@ def _build_carried(method: dict, name: str) -> Library:
     return library
 
 
-def verify(published: Any, name: str = "published file", today: dt.date | None = None) -> Report:
+def verify(
+    published: Any, name: str = "published file", today: dt.date | None = None, trusted: set[str] | None = None
+) -> Report:
+    """Check the file against itself, its signature and the official releases. `trusted` is the
+    set of key fingerprints the reader trusts (None if they named none)."""
     today = today or dt.date.today()
     report = Report(name)
     shape = check_shape(published, name)
@@ -142,6 +150,7 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
     stored = published["integrity"]
     report.content_hash = stored["content_hash"]
     report.provenance = official.provenance(published["method"])
+    report.problems += _signatures(report, published, trusted)
     recomputed = publish.integrity(published)
     report.hash_ok = recomputed["content_hash"] == stored["content_hash"]
     if not report.hash_ok:
@@ -174,6 +183,49 @@ def verify(published: Any, name: str = "published file", today: dt.date | None =
     report.problems += _compare(published["result"], result)
     report.findings = findings(published, doc, library, result, today)
     return report
+
+
+def _signatures(report: Report, published: dict, trusted: set[str] | None) -> list[str]:
+    """Check the publication's and the withdrawal's signatures; what does not match, in words."""
+    report.signature = signing.check_publication(published, trusted)
+    report.withdrawal_signature = signing.check_withdrawal(published, trusted)
+    out = []
+    if report.signature.status == "invalid":
+        out.append("signature: " + report.signature.text)
+    withdrawn = report.withdrawal_signature
+    if withdrawn and withdrawn.status == "invalid":
+        out.append("withdrawal: its signature does not match: it was changed or forged")
+    elif withdrawn and withdrawn.status == "unsigned" and report.signature.status == "valid":
+        out.append("withdrawal: it is not signed, though the publication is: it was added by someone else")
+    elif (
+        withdrawn and report.signature.key and withdrawn.key and withdrawn.organisation != report.signature.organisation
+    ):
+        out.append("withdrawal: signed for another organisation than the publication")
+    return out
+
+
+def chain_problems(documents: list[dict]) -> list[str]:
+    """What breaks each publication's chain of versions: a version missing, or one whose
+    previous content hash is not the content hash of the version before it."""
+    series: dict[str, list[dict]] = {}
+    for document in documents:
+        series.setdefault(document["publication"]["id"], []).append(document)
+    out = []
+    for publication_id, versions in sorted(series.items()):
+        versions.sort(key=lambda d: d["publication"]["version"])
+        for before, after in zip(versions, versions[1:], strict=False):
+            b, a = before["publication"]["version"], after["publication"]["version"]
+            if a != b + 1:
+                out.append(f"{publication_id}: version {a} follows version {b}; a version in between is missing")
+            elif after["publication"].get("previous_content_hash") != before["integrity"]["content_hash"]:
+                out.append(
+                    f"{publication_id}: version {a} does not follow version {b}: it names "
+                    f"{after['publication'].get('previous_content_hash')} as the version before it"
+                )
+        first = versions[0]
+        if first["publication"]["version"] == 1 and first["publication"].get("previous_content_hash"):
+            out.append(f"{publication_id}: version 1 names a version before it")
+    return out
 
 
 def _describe(where: str) -> str:
