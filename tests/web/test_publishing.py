@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sqlite3
 
 import pytest
@@ -13,11 +14,12 @@ from werkzeug.security import generate_password_hash
 
 from forethought import documents, engine
 from forethought.loading import bundled_library
+from forethought.publishing import publish as publish_module
 from forethought.publishing import verify
 from forethought.web import PASSWORD_SETTING, create_app, journey
 
 from ..conftest import ROOT
-from .conftest import ClientRequest
+from .conftest import ClientRequest, check_page
 
 LIBRARY = bundled_library()
 SECRET_NOTE = "Camera 14 overlooks the refuge at 22 Mill Lane"
@@ -36,21 +38,50 @@ def aid(store):
     return store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
 
 
-def withhold_index(client_request, aid: str, pointer: str) -> int:
-    page = client_request.get(f"/a/{aid}/publish")
+def withhold_index(page, pointer: str) -> int:
     box = page.find("input", attrs={"value": pointer})
     return int(box["name"].removeprefix("withhold-"))
 
 
-def publish(client_request, aid: str, withhold: dict | None = None, **sign_off) -> str:
-    data = {**SIGN_OFF, **sign_off}
+def as_sent(form) -> dict:
+    """What a browser sends for a form as it stands: every field's value, and only the ticked
+    boxes and chosen radios."""
+    data = {}
+    for field in form.find_all(["input", "textarea"]):
+        if field.get("type") in ("checkbox", "radio") and not field.has_attr("checked"):
+            continue
+        if field.get("name"):
+            data[field["name"]] = field.text if field.name == "textarea" else field.get("value", "")
+    return data
+
+
+def preview(client_request, aid: str, withhold: dict | None = None, lift=(), expected_status=200, **sign_off):
+    """The publish form as a person leaves it (what the latest version withheld stays withheld
+    unless lifted), sent: the preview page, or the form again with its errors."""
+    page = client_request.get(f"/a/{aid}/publish")
+    data = {**as_sent(page.find("form", attrs={"action": f"/a/{aid}/publish"})), **SIGN_OFF, **sign_off}
     for pointer, reason in (withhold or {}).items():
-        i = withhold_index(client_request, aid, pointer)
+        i = withhold_index(page, pointer)
         data[f"withhold-{i}"] = pointer
         data[f"reason-{i}"] = reason
-    _, response = client_request.post(f"/a/{aid}/publish", data)
-    assert response.headers["Location"].startswith("/published/")
-    return response.headers["Location"]
+    for pointer in lift:
+        data[f"withhold-{withhold_index(page, pointer)}"] = ""
+    shown, _ = client_request.post(f"/a/{aid}/publish", data, expected_status=expected_status)
+    return shown
+
+
+def confirm(client_request, shown, expected_status=302):
+    form = shown.find("form", attrs={"action": re.compile("/publish/confirm$")})
+    response = client_request.client.post(form["action"], data=as_sent(form))
+    assert response.status_code == expected_status, response.get_data(as_text=True)[:2000]
+    return response
+
+
+def publish(client_request, aid: str, withhold: dict | None = None, lift=(), **sign_off) -> str:
+    """Sign off, preview and confirm; the address of the public page published."""
+    response = confirm(client_request, preview(client_request, aid, withhold, lift, **sign_off))
+    done = client_request.get(response.headers["Location"])
+    return done.find("a", string=re.compile("as the public sees it"))["href"]
 
 
 def public_text(client_request, url: str) -> str:
@@ -258,6 +289,7 @@ def test_every_public_and_review_page_passes_the_page_checks(client_request, sto
         url,
         "/published/",
         f"/a/{aid}/publish",
+        f"/a/{aid}/published/1",
         f"/a/{aid}/published/1/withdraw",
         "/review/",
         "/published/compare",
@@ -290,3 +322,102 @@ def test_a_published_version_is_verified_once_then_served_from_memory(client_req
     for page in (url, url + ".md", url + ".csv", url, review, review + "/report.md"):
         assert client_request.client.get(page).status_code == 200, page
     assert (len(shape), len(scored)) == (0, 0)
+
+
+NOTE = "/banks/surveillance/answers/SV-18/note"
+
+
+def change_an_answer(client_request, aid: str) -> None:
+    page = client_request.get(f"/a/{aid}/surveillance/data")
+    kept = {i["name"]: i["value"] for i in page.select("input[type=radio][checked]")}
+    client_request.post(f"/a/{aid}/surveillance/data", {**kept, "SV-13": "14"})
+
+
+def published_json(client_request, url: str) -> dict:
+    return json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+
+
+def test_what_the_last_version_withheld_stays_withheld_unless_lifted(client_request, store, aid):
+    publish(client_request, aid, withhold={NOTE: "Identifies a refuge"})
+    change_an_answer(client_request, aid)
+    page = client_request.get(f"/a/{aid}/publish")
+    keep = page.find("input", attrs={"type": "radio", "value": NOTE})
+    assert keep.has_attr("checked"), "a field withheld in version 1 is pre-selected"
+    i = withhold_index(page, NOTE)
+    assert page.find("input", id=f"reason-{i}")["value"] == "Identifies a refuge"
+    assert "Withheld in version 1" in page.text
+    # Left as the page shows it, version 2 still withholds it.
+    second = publish(client_request, aid)
+    assert published_json(client_request, second)["redactions"] == [{"pointer": NOTE, "reason": "Identifies a refuge"}]
+    assert SECRET_NOTE not in public_text(client_request, second)
+    # A post that says nothing about it is not a lift: the signer is asked to choose.
+    data = {**SIGN_OFF, **{k: v for k, v in as_sent(page.find("form")).items() if k != f"withhold-{i}"}}
+    shown, _ = client_request.post(f"/a/{aid}/publish", data, expected_status=200)
+    assert f"Choose whether to keep {SV18_NOTE_LABEL} withheld or make it public" in shown.text
+    assert shown.find("a", href=f"#withhold-{i}")
+    # Lifting it is a choice, and the changes page says what was made public.
+    third = publish(client_request, aid, lift=[NOTE])
+    assert published_json(client_request, third)["redactions"] == []
+    assert SECRET_NOTE in client_request.client.get(third).get_data(as_text=True)
+    diff = client_request.get(client_request.get(third).find("a", string="What changed from version 2")["href"])
+    assert "Made public in version 3: the note on SV-18" in " ".join(diff.text.split())
+    assert "Version 2 withheld it because: Identifies a refuge" in diff.text
+
+
+SV18_NOTE_LABEL = "SV-18 note"
+
+
+def test_the_preview_shows_what_will_be_public_and_stores_nothing(client_request, store, aid):
+    shown = preview(client_request, aid, withhold={NOTE: "Identifies a refuge"})
+    assert store.published_for(aid) == [] and "Preview: nothing is published yet" in shown.text
+    assert shown.h1.text == "Town centre CCTV renewal, version 1"
+    assert SECRET_NOTE not in str(shown) and "[withheld: Identifies a refuge]" in shown.text
+    # The JSON the preview offers is the document it showed.
+    form = shown.find("form", attrs={"action": re.compile("/publish/confirm$")})
+    response = client_request.client.post(f"/a/{aid}/publish/preview.json", data=as_sent(form))
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    previewed = json.loads(response.get_data(as_text=True))
+    assert publish_module.fingerprint(previewed) == form.find("input", attrs={"name": "previewed"})["value"]
+    assert SECRET_NOTE not in response.get_data(as_text=True)
+    assert store.published_for(aid) == []
+    # Confirming it publishes the same content and shows the confirmation, with the ways on.
+    response = confirm(client_request, shown)
+    assert response.headers["Location"] == f"/a/{aid}/published/1"
+    done = client_request.get(response.headers["Location"])
+    assert done.select_one(".ft-panel--confirmation h1").text == "Version 1 published"
+    assert done.find("a", string="Back to the task list")["href"] == f"/a/{aid}"
+    url = done.find("a", string=re.compile("as the public sees it"))["href"]
+    assert publish_module.fingerprint(published_json(client_request, url)) == publish_module.fingerprint(previewed)
+
+
+def test_a_change_after_the_preview_is_caught_and_nothing_is_published(client_request, store, aid):
+    shown = preview(client_request, aid)
+    change_an_answer(client_request, aid)
+    response = confirm(client_request, shown, expected_status=409)
+    again = check_page(response.get_data(as_text=True))
+    assert "What will be published has changed" in again.text and store.published_for(aid) == []
+    confirm(client_request, again)
+    assert len(store.published_for(aid)) == 1
+
+
+def test_proceeding_against_critical_ratings_needs_a_written_reason(client_request, store):
+    doc = documents.load(ROOT / "examples" / "high-risk-surveillance.json", LIBRARY)
+    risky = store.create(doc, journey.summary(doc, engine.score(doc, LIBRARY), LIBRARY), "Test", "Imported")
+    shown = preview(client_request, risky, decision="proceed", note="", expected_status=200)
+    error = shown.find(id="note-error").get_text(" ", strip=True)
+    assert "You chose to proceed, but" in error and "rated Critical" in error and "SV-R01" in error
+    assert shown.find("a", href="#note") and shown.h1.text == "Sign off and publish"
+    shown = preview(client_request, risky, decision="proceed", note="The board accepts these risks until March")
+    assert "Preview: nothing is published yet" in shown.text
+
+
+def test_an_optional_dpo_sign_off_is_published_and_in_the_register(client_request, store, aid):
+    shown = preview(client_request, aid, dpo_name="Ada Jones", expected_status=200)
+    assert "Enter the date the data protection officer signed it off" in shown.find(id="dpo_date-error").text
+    url = publish(client_request, aid, dpo_name="Ada Jones", dpo_date="2026-12-01")
+    sign_off = published_json(client_request, url)["assessment"]["sign_off"]
+    assert (sign_off["dpo_name"], sign_off["dpo_date"]) == ("Ada Jones", "2026-12-01")
+    assert "| Data protection officer | Ada Jones |" in client_request.client.get(url + ".md").get_data(as_text=True)
+    assert "Data protection officer: signed off on 2026-12-01 by Ada Jones." in client_request.client.get(url).get_data(
+        as_text=True
+    )

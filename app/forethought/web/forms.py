@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -24,6 +25,7 @@ from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
 from ..escape import filename
+from ..publishing import publish
 
 
 class BaseForm(Form):
@@ -421,8 +423,9 @@ class ConfirmForm(BaseForm):
 
 
 class PublishForm(BaseForm):
-    """The sign-off. What to withhold is read alongside it, one checkbox and
-    reason per field, because the fields depend on the assessment."""
+    """The sign-off. What to withhold is read alongside it, one checkbox and reason per field
+    (or, for a field the latest version withheld, a choice to keep it withheld or make it
+    public), because the fields depend on the assessment."""
 
     name = StringField(
         "Name", validators=[DataRequired("Enter the name of the person signing this off"), Length(max=200)]
@@ -436,10 +439,101 @@ class PublishForm(BaseForm):
         validators=[DataRequired("Choose the decision"), _choice_validator(documents.DECISIONS, "Choose the decision")],
     )
     note = TextAreaField("Conditions or comments (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
+    dpo_name = StringField("Data protection officer's name (optional)", validators=[Optional(), Length(max=200)])
+    dpo_date = DateText("Date the data protection officer signed it off")
+    # The preview's fingerprint and time, carried by the confirmation (ConfirmPublishForm).
+    previewed = HiddenField()
+    previewed_at = HiddenField()
+
+    def __init__(
+        self,
+        *args,
+        fields: Sequence[publish.Withholdable] = (),
+        carried: dict[str, str] | None = None,
+        conflict=None,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields = list(fields)
+        self.carried = carried or {}
+        # conflict(decision, note) says why a decision goes against the ratings (publish.decision_conflict).
+        self.conflict = conflict
+        self._posted = kwargs.get("formdata")
+        # Before anything is posted, what the latest version withheld stays withheld.
+        self.withheld: dict[str, str] = {p: r for p, r in self.carried.items() if p in {f.pointer for f in self.fields}}
+        self.lifted: set[str] = set()
+        self.withhold_errors: list[tuple[str, str]] = []
 
     def validate_date(self, field):
         if not (field.data or "").strip():
             raise ValidationError("Enter the date of the sign-off, like 2027-03-31")
+
+    def validate_dpo_date(self, field):
+        if (self.dpo_name.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError("Enter the date the data protection officer signed it off, like 2027-03-31")
+        if (field.data or "").strip() and not (self.dpo_name.data or "").strip():
+            raise ValidationError("Enter the data protection officer's name, or leave their date empty")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # Checked here, not in validate_note: an empty note stops the note's own validators.
+        problem = self.conflict and not self.decision.errors and self.conflict(self.decision.data, self.note.data)
+        if problem:
+            self.note.errors.append(problem)
+            valid = False
+        self._read_withholdings()
+        return valid and not self.withhold_errors
+
+    def _read_withholdings(self) -> None:
+        """The fields to withhold and their reasons, from the posted checkboxes and choices. A
+        field the latest version withheld is only made public when that is chosen, never
+        because nothing was sent for it."""
+        posted = self._posted or {}
+        allowed = {f.pointer for f in self.fields}
+        self.withheld, self.lifted, self.withhold_errors = {}, set(), []
+        answered = set()
+        for key, where in posted.items():
+            if not key.startswith("withhold-"):
+                continue
+            index = key.removeprefix("withhold-")
+            answered.add(index)
+            if not where:
+                continue
+            reason = (posted.get(f"reason-{index}") or "").strip()
+            self.withheld[where] = reason
+            problem = publish.reason_too_long(reason) if reason else "say why this field is withheld"
+            if where not in allowed:
+                self.withhold_errors.append(
+                    (key, "A field you chose to withhold has changed since this page loaded. Check the list again.")
+                )
+            elif problem:
+                self.withhold_errors.append((f"reason-{index}", problem[0].upper() + problem[1:]))
+        for i, f in enumerate(self.fields, 1):
+            if f.pointer in self.carried and f.pointer not in self.withheld:
+                self.lifted.add(f.pointer)
+                if str(i) not in answered:
+                    self.withhold_errors.append(
+                        (f"withhold-{i}", f"Choose whether to keep {f.label} withheld or make it public")
+                    )
+
+    def sign_off(self) -> dict:
+        """The sign-off to publish: each field given, trimmed."""
+        given = {name: (self[name].data or "").strip() for name in documents.SIGN_OFF_FIELDS}
+        return {k: v for k, v in given.items() if v}
+
+    def redactions(self) -> list[dict]:
+        return [{"pointer": p, "reason": r} for p, r in self.withheld.items()]
+
+    def posted_withholdings(self) -> list[tuple[str, str]]:
+        """The withholding choices as posted, to carry unchanged from the preview to the confirmation."""
+        posted = self._posted or {}
+        return [(k, v) for k, v in posted.items() if k.startswith(("withhold-", "reason-"))]
+
+
+class ConfirmPublishForm(PublishForm):
+    """The confirmation after the preview: the same sign-off, and the fingerprint of what was shown."""
+
+    previewed = HiddenField(validators=[DataRequired("Preview what will be published, then confirm it")])
 
 
 class WithdrawForm(BaseForm):

@@ -4,111 +4,240 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
+from markupsafe import Markup
 
+from ... import documents
 from ...publishing import publish, reading
-from ...store import Record
+from ...store import Record, now
 from .. import forms
-from ..helpers import bind, library, store, submitted, who
+from ..helpers import bind, download, library, store, submitted, who
+from ..public import AppLinks
 from ..records import load, save
 from . import main
 
 
 @main.route("/a/<assessment_id>/publish", methods=["GET", "POST"])
 def publish_page(assessment_id: str):
+    """The sign-off. A valid one is not published yet: it shows the preview, to confirm."""
     loaded = load(assessment_id)
-    ready = loaded.result.status == "completed"
-    fields = publish.withholdable(loaded.doc, library())
+    form = _publish_form(forms.PublishForm, loaded)
+    if submitted(form) and _ready(loaded):
+        return _preview(loaded, form)
+    return _publish_page(loaded, form)
+
+
+@main.post("/a/<assessment_id>/publish/confirm")
+def publish_confirm(assessment_id: str):
+    """Publish what the preview showed, if that is still what would be published."""
+    loaded = load(assessment_id)
+    form = _publish_form(forms.ConfirmPublishForm, loaded)
+    if not (submitted(form) and _ready(loaded)):
+        return _publish_page(loaded, form)
+    try:
+        document = store().publish(assessment_id, _builder(loaded, form, form.previewed.data), reading.summary, who())
+    except PreviewChanged:
+        return _preview(loaded, form, changed=True), 409
+    except publish.Unreadable as e:
+        # Refused inside the transaction, so nothing was stored: say what to change.
+        form.withhold_errors += _unreadable_errors(e.problems, form.fields)
+        return _publish_page(loaded, form)
+    save(assessment_id, _record_sign_off(form.sign_off()))
+    version = document["publication"]["version"]
+    return redirect(url_for("main.published", assessment_id=assessment_id, version=version))
+
+
+@main.post("/a/<assessment_id>/publish/preview.json")
+def publish_preview_json(assessment_id: str):
+    """The very JSON file the preview showed, to keep or check before confirming it."""
+    loaded = load(assessment_id)
+    form = _publish_form(forms.ConfirmPublishForm, loaded)
+    if not (submitted(form) and _ready(loaded)):
+        return _publish_page(loaded, form)
+    try:
+        document = _preview_document(loaded, form, _moment(form.previewed_at.data))
+    except publish.Unreadable as e:
+        form.withhold_errors += _unreadable_errors(e.problems, form.fields)
+        return _publish_page(loaded, form)
+    if publish.fingerprint(document) != form.previewed.data:
+        return _preview(loaded, form, changed=True), 409
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return download(text, loaded.doc, f"v{document['publication']['version']}-preview.json", "application/json")
+
+
+@main.get("/a/<assessment_id>/published/<int:version>")
+def published(assessment_id: str, version: int):
+    """The confirmation after publishing, with the way to the public page and back to the work."""
+    loaded = load(assessment_id)
+    target = next((v for v in store().published_for(assessment_id) if v["version"] == version), None)
+    if target is None:
+        abort(404)
+    return render_template("published.html", loaded=loaded, target=target)
+
+
+class PreviewChanged(Exception):
+    """What would be published is not what the preview showed."""
+
+
+# A first version's id is only chosen when it is kept; its preview says this instead.
+PREVIEW_ID = "not-yet-published"
+
+
+def _ready(loaded) -> bool:
+    return loaded.result.status == "completed"
+
+
+def _publish_form(form_class, loaded):
+    """The sign-off form: the last sign-off (dated today if it has no date), the fields that may
+    be withheld, and what the latest version withheld, kept unless the signer lifts it."""
     sign_off = loaded.doc.get("sign_off", {})
-    form = bind(forms.PublishForm, data={**sign_off, "date": sign_off.get("date") or dt.date.today().isoformat()})
-    withheld: dict[str, str] = {}
-    withhold_errors: list[tuple[str, str]] = []
-    if request.method == "POST":
-        valid = submitted(form)
-        allowed = {f.pointer for f in fields}
-        for key, where in request.form.items():
-            if not key.startswith("withhold-"):
-                continue
-            index = key.removeprefix("withhold-")
-            reason = (request.form.get(f"reason-{index}") or "").strip()
-            withheld[where] = reason
-            if where not in allowed:
-                withhold_errors.append(
-                    (key, "A field you chose to withhold has changed since this page loaded. Check the list again.")
-                )
-            elif not reason:
-                withhold_errors.append((f"reason-{index}", "Say why this field is withheld"))
-            elif too_long := publish.reason_too_long(reason):
-                withhold_errors.append((f"reason-{index}", too_long[0].upper() + too_long[1:]))
-        if valid and ready and not withhold_errors:
-            signed = {
-                k: v.strip()
-                for k, v in (
-                    ("name", form.name.data),
-                    ("role", form.role.data),
-                    ("date", form.date.data),
-                    ("decision", form.decision.data),
-                    ("note", form.note.data or ""),
-                )
-                if v and v.strip()
-            }
-            redactions = [{"pointer": p, "reason": r} for p, r in withheld.items()]
-
-            def build(series: str, version: int, previous: str | None, at: str) -> dict:
-                return publish.publish(
-                    loaded.doc,
-                    library(),
-                    sign_off=signed,
-                    redactions=redactions,
-                    series=series,
-                    version=version,
-                    published_at=at,
-                    previous_content_hash=previous,
-                )
-
-            try:
-                document = store().publish(assessment_id, build, reading.summary, who())
-            except publish.Unreadable as e:
-                # Refused inside the transaction, so nothing was stored: say what to change.
-                withhold_errors += _unreadable_errors(e.problems, fields)
-                return _publish_page(loaded, form, ready, fields, withheld, withhold_errors)
-
-            def record_sign_off(current: Record):
-                new_doc = copy.deepcopy(current.document)
-                new_doc["sign_off"] = signed
-                diff = [
-                    {
-                        "bank": "assessment",
-                        "item": "sign_off",
-                        "field": k,
-                        "before": current.document.get("sign_off", {}).get(k),
-                        "after": signed.get(k),
-                    }
-                    for k in ("name", "role", "date", "decision", "note")
-                    if current.document.get("sign_off", {}).get(k) != signed.get(k)
-                ]
-                return new_doc, "Signed off", diff
-
-            save(assessment_id, record_sign_off)
-            version = document["publication"]["version"]
-            flash(f"Published version {version}. Anyone can now read it here.", "success")
-            return redirect(url_for("public.version", publication_id=document["publication"]["id"], version=version))
-    return _publish_page(loaded, form, ready, fields, withheld, withhold_errors)
+    latest = _latest(loaded.record.id)
+    latest_document = store().published_document(latest["publication_id"], latest["version"]) if latest else None
+    return bind(
+        form_class,
+        data={**sign_off, "date": sign_off.get("date") or dt.date.today().isoformat()},
+        fields=publish.withholdable(loaded.doc, library()),
+        carried=publish.withheld_in(latest_document),
+        conflict=lambda decision, note: publish.decision_conflict(decision, note, loaded.result, library().method),
+    )
 
 
-def _publish_page(loaded, form, ready: bool, fields: list, withheld: dict, withhold_errors: list):
+def _latest(assessment_id: str) -> dict | None:
+    versions = store().published_for(assessment_id)
+    return versions[-1] if versions else None
+
+
+def _builder(loaded, form, previewed: str | None = None):
+    """What store.publish calls, inside its transaction, to make the document: refused if a
+    preview was confirmed and this is no longer what it showed."""
+
+    def build(series: str, version: int, previous: str | None, at: str) -> dict:
+        document = publish.publish(
+            loaded.doc,
+            library(),
+            sign_off=form.sign_off(),
+            redactions=form.redactions(),
+            series=series,
+            version=version,
+            published_at=at,
+            previous_content_hash=previous,
+        )
+        if previewed is not None and publish.fingerprint(document) != previewed:
+            raise PreviewChanged
+        return document
+
+    return build
+
+
+def _preview_document(loaded, form, at: str) -> dict:
+    """The document that would be published now, made in memory: nothing is stored."""
+    latest = _latest(loaded.record.id)
+    if latest is None:
+        return _builder(loaded, form)(PREVIEW_ID, 1, None, at)
+    return _builder(loaded, form)(latest["publication_id"], latest["version"] + 1, latest["content_hash"], at)
+
+
+def _moment(text: str | None) -> str:
+    """The preview's time as it was shown (a well-formed timestamp), or now."""
+    try:
+        return dt.datetime.fromisoformat(text or "").isoformat(timespec="seconds")
+    except ValueError:
+        return now()
+
+
+def _preview(loaded, form, changed: bool = False):
+    """Exactly what would be public, from the document that would be published: the public
+    version page's own template, then the confirmation form carrying its fingerprint."""
+    at = now()
+    try:
+        document = _preview_document(loaded, form, at)
+    except publish.Unreadable as e:
+        form.withhold_errors += _unreadable_errors(e.problems, form.fields)
+        return _publish_page(loaded, form)
+    scored = reading.verified(document)
+    versions = store().published_for(loaded.record.id)
+    version = document["publication"]["version"]
+    this_one = {
+        "publication_id": document["publication"]["id"],
+        "version": version,
+        "published_at": at,
+        "content_hash": document["integrity"]["content_hash"],
+        "withdrawn_at": None,
+    }
+    body = render_template(
+        "public/version.html",
+        layout="public/fragment.html",
+        links=PreviewLinks(version),
+        s=scored,
+        answers=reading.answers(scored),
+        versions=[*versions, this_one],
+        context=scored.context(),
+        decisions=reading.DECISIONS,
+    )
+    previous = store().published_document(versions[-1]["publication_id"], versions[-1]["version"]) if versions else {}
+    return render_template(
+        "publish_preview.html",
+        loaded=loaded,
+        form=form,
+        body=Markup(body),
+        heading=f"{document['title'] or 'Untitled assessment'}, version {version}",
+        version=version,
+        fingerprint=publish.fingerprint(document),
+        previewed_at=at,
+        withholdings=reading.withholding_changes(previous, document, library().questions),
+        redactions=document["redactions"],
+        sign_off_fields=documents.SIGN_OFF_FIELDS,
+        changed=changed,
+    )
+
+
+class PreviewLinks(AppLinks):
+    """The public page's links, as the preview shows it: the version not yet published has no
+    page or files of its own, so its links lead to the preview's download and changes."""
+
+    def __init__(self, version: int):
+        self.preview_version = version
+
+    def download(self, publication_id: str, version: int, ext: str) -> str:
+        return "#download" if version == self.preview_version else super().download(publication_id, version, ext)
+
+    def diff(self, publication_id: str, old: int, new: int) -> str:
+        return "#changes" if new == self.preview_version else super().diff(publication_id, old, new)
+
+
+def _publish_page(loaded, form):
     return render_template(
         "publish.html",
         loaded=loaded,
         form=form,
-        ready=ready,
-        fields=fields,
-        withheld=withheld,
-        withhold_errors=withhold_errors,
+        ready=_ready(loaded),
+        fields=form.fields,
+        withheld=form.withheld,
+        withhold_errors=form.withhold_errors,
+        carried=form.carried,
+        lifted=form.lifted,
         versions=store().published_for(loaded.record.id),
         decisions=reading.DECISIONS,
     )
+
+
+def _record_sign_off(signed: dict):
+    """The change that keeps the sign-off with the assessment, and records it in the history."""
+
+    def change(current: Record):
+        new_doc = copy.deepcopy(current.document)
+        new_doc["sign_off"] = signed
+        before = current.document.get("sign_off", {})
+        diff = [
+            {"bank": "assessment", "item": "sign_off", "field": k, "before": before.get(k), "after": signed.get(k)}
+            for k in documents.SIGN_OFF_FIELDS
+            if before.get(k) != signed.get(k)
+        ]
+        return new_doc, "Signed off", diff
+
+    return change
 
 
 def _unreadable_errors(problems: list[str], fields: list[publish.Withholdable]) -> list[tuple[str, str]]:
