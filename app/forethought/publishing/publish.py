@@ -171,10 +171,11 @@ def publish(
         "generated_by": f"Forethought {__version__}",
     }
     published["integrity"] = integrity(published)
+    # Checked before it is signed, so a refused first publication makes no key.
+    refuse_unreadable(published)
     if keys is not None:
         keys.current_or_new(published["organisation"] or "Unnamed organisation")
         published["signature"] = keys.sign(signing.publication_message(published["integrity"]["content_hash"]))
-    refuse_unreadable(published)
     return published
 
 
