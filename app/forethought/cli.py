@@ -684,6 +684,18 @@ def _site_documents(db_path: Path | None, sources: tuple[Path, ...]) -> tuple[li
     return documents, skipped
 
 
+def _site_keys(db_path: Path | None, sources: tuple[Path, ...], keys_file: Path | None) -> dict | None:
+    """The public keys the site publishes: the file given, or those beside the database used."""
+    from . import server
+    from .publishing import signing
+
+    if keys_file:
+        return _read_published(keys_file)
+    if db_path or not sources:
+        return signing.keys_beside(db_path or server.default_db_path()).listing()
+    return None
+
+
 @cli.command("site")
 @click.argument("outdir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -699,7 +711,13 @@ def _site_documents(db_path: Path | None, sources: tuple[Path, ...]) -> tuple[li
     type=click.Path(exists=True, path_type=Path),
     help="Include published JSON files, or folders of them. Repeatable.",
 )
-def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) -> None:
+@click.option(
+    "--keys",
+    "keys_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The organisation's keys.json to publish (default: the keys beside the database).",
+)
+def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...], keys_file: Path | None) -> None:
     """Write every published assessment as a static website in OUTDIR.
 
     Pages, JSON, Markdown, CSV and an index for machines; it works from any
@@ -708,8 +726,9 @@ def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...]) 
     from .publishing import site
 
     documents, skipped = _site_documents(db_path, sources)
+    listing = _site_keys(db_path, sources, keys_file)
     try:
-        built = site.build(outdir, documents) if documents or not skipped else None
+        built = site.build(outdir, documents, listing) if documents or not skipped else None
     except ProblemsFound as e:
         skipped += e.problems
         built = None

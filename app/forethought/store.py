@@ -172,6 +172,21 @@ def m005_published_listing_protected_and_indexed(db: Database) -> None:
     db["published_versions"].create_index(_LISTING_INDEX_COLUMNS, index_name="published_listing")
 
 
+@migrations()
+def m006_signed_withdrawals(db: Database) -> None:
+    # A withdrawal's signature, kept beside the version it withdraws; like the version, never
+    # changed or deleted.
+    db["withdrawal_signatures"].create(
+        {"publication_id": str, "version": int, "signature": str}, pk=("publication_id", "version")
+    )
+    db.execute("""
+        CREATE TRIGGER withdrawal_signatures_immutable BEFORE UPDATE ON withdrawal_signatures
+        BEGIN SELECT RAISE(ABORT, 'withdrawal signatures are immutable'); END""")
+    db.execute("""
+        CREATE TRIGGER withdrawal_signatures_kept BEFORE DELETE ON withdrawal_signatures
+        BEGIN SELECT RAISE(ABORT, 'withdrawal signatures are never deleted'); END""")
+
+
 def _like(text: str) -> str:
     """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -617,6 +632,12 @@ class Store:
         document = json.loads(row[0])
         if row[1]:
             document["withdrawal"] = {"withdrawn_at": row[1], "reason": row[2]}
+            signed = self.db.execute(
+                "SELECT signature FROM withdrawal_signatures WHERE publication_id = ? AND version = ?",
+                [publication_id, version],
+            ).fetchone()
+            if signed:
+                document["withdrawal"]["signature"] = json.loads(signed[0])
         return document
 
     def _published_row(self, row) -> dict:
@@ -624,11 +645,21 @@ class Store:
         data["banks"] = json.loads(data["banks"] or "[]")
         return data
 
-    def withdraw(self, publication_id: str, version: int, reason: str, who: str) -> None:
+    def withdraw(
+        self,
+        publication_id: str,
+        version: int,
+        reason: str,
+        who: str,
+        sign: Callable[[str, str, str], dict] | None = None,
+    ) -> None:
+        """Withdraw a version once, with the reason; `sign(content_hash, withdrawn_at, reason)`
+        gives the withdrawal's signature, kept in the same transaction."""
         at = now()
         with self._write() as db:
             row = db.execute(
-                "SELECT assessment_id, withdrawn_at FROM published_versions WHERE publication_id = ? AND version = ?",
+                "SELECT assessment_id, withdrawn_at, content_hash FROM published_versions"
+                " WHERE publication_id = ? AND version = ?",
                 [publication_id, version],
             ).fetchone()
             if row is None:
@@ -640,6 +671,14 @@ class Store:
                 " WHERE publication_id = ? AND version = ?",
                 [at, reason, who, publication_id, version],
             )
+            if sign is not None:
+                db["withdrawal_signatures"].insert(
+                    {
+                        "publication_id": publication_id,
+                        "version": version,
+                        "signature": json.dumps(sign(row[2], at, reason)),
+                    }
+                )
             if row[0]:
                 current = db.execute("SELECT version FROM assessments WHERE id = ?", [row[0]]).fetchone()
                 self._log(db, row[0], current[0], at, who, f"Withdrew published version {version}: {reason}", [])

@@ -174,9 +174,14 @@ def publish(
     # Checked before it is signed, so a refused first publication makes no key.
     refuse_unreadable(published)
     if keys is not None:
-        keys.current_or_new(published["organisation"] or "Unnamed organisation")
-        published["signature"] = keys.sign(signing.publication_message(published["integrity"]["content_hash"]))
+        sign(published, keys)
     return published
+
+
+def sign(published: dict, keys: signing.Keys) -> None:
+    """Sign a publication with the organisation's current key, made first if there is none."""
+    keys.current_or_new(published["organisation"] or "Unnamed organisation")
+    published["signature"] = keys.sign(signing.publication_message(published["integrity"]["content_hash"]))
 
 
 class Unreadable(ValueError):

@@ -69,6 +69,9 @@ class StaticLinks:
     def css(self) -> str:
         return self.prefix + "static/forethought.css"
 
+    def keys(self) -> str:
+        return self.prefix + "keys.json"
+
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
@@ -135,7 +138,7 @@ def collect(paths: list[Path]) -> tuple[list[dict], list[Problem]]:
     return documents, problems
 
 
-def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], depth: int) -> str:
+def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], depth: int, known: set[str]) -> str:
     """A version's page, with links that climb `depth` folders to the site's top."""
     return env.get_template("public/version.html").render(
         links=StaticLinks(depth),
@@ -144,6 +147,7 @@ def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], dep
         versions=version_rows,
         context=scored.context(),
         decisions=reading.DECISIONS,
+        known_keys=known,
     )
 
 
@@ -186,9 +190,11 @@ def _rescored(documents: list[dict]) -> tuple[dict, list[Problem]]:
     return scoreds, problems
 
 
-def build(out: Path, documents: list[dict]) -> Built:
+def build(out: Path, documents: list[dict], keys: dict | None = None) -> Built:
     """Write the site from every version that can be re-scored; one that cannot is left out,
-    its problems named in `skipped`. Raises ProblemsFound, writing nothing, if none can be."""
+    its problems named in `skipped`. Raises ProblemsFound, writing nothing, if none can be.
+    `keys` is the organisation's public keys listing, published as keys.json; each page says
+    whether its publication is signed by one of them."""
     # Re-score every version before writing anything, so the pages only link to versions shown.
     scoreds, skipped = _rescored(documents)
     if documents and not scoreds:
@@ -213,6 +219,9 @@ def build(out: Path, documents: list[dict]) -> Built:
         (row(v[-1]) for v in series.values()), key=lambda r: (r["published_at"], r["publication_id"]), reverse=True
     )
 
+    keys = keys or {"organisation": None, "keys": []}
+    known = {k["fingerprint"] for k in keys["keys"]}
+    write("keys.json", json.dumps(keys, indent=2, ensure_ascii=False) + "\n")
     bank_titles = {}
     method = None
     for publication_id, versions in series.items():
@@ -222,13 +231,13 @@ def build(out: Path, documents: list[dict]) -> Built:
             scored = scoreds[(publication_id, n)]
             bank_titles.update({b.id: b.title for b in scored.library.banks})
             method = method or scored.library.method
-            write(f"p/{publication_id}/v{n}/index.html", _version_page(env, scored, version_rows, 3))
+            write(f"p/{publication_id}/v{n}/index.html", _version_page(env, scored, version_rows, 3, known))
             write(f"p/{publication_id}/v{n}/assessment.json", json.dumps(document, indent=2, ensure_ascii=False) + "\n")
             write(f"p/{publication_id}/v{n}/register.md", scored.register())
             write(f"p/{publication_id}/v{n}/register.csv", register.csv_text(scored.result))
             if i == len(versions) - 1:
                 # The latest version is also the publication's own page, one folder up.
-                write(f"p/{publication_id}/index.html", _version_page(env, scored, version_rows, 2))
+                write(f"p/{publication_id}/index.html", _version_page(env, scored, version_rows, 2, known))
             if i > 0:
                 before = scoreds[(publication_id, versions[i - 1]["publication"]["version"])]
                 write(

@@ -20,6 +20,7 @@ from .. import __version__
 from ..banks import Library
 from ..cache import Cache
 from ..loading import bundled_library
+from ..publishing import signing
 from ..store import Store
 from . import forms
 from .rendering import FILTERS, GLOBALS
@@ -90,6 +91,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
         # Verified published versions and review subjects: each holds a whole document and library.
         "verified": Cache(size=32),
         "throttle": SignInThrottle(store),
+        # The organisation's signing keys: a folder beside the database, never inside it.
+        "keys": signing.keys_beside(store.path),
     }
 
     from .auth import auth

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .. import documents
 from ..banks import Library
 from ..escape import filename
+from ..publishing import signing
 from ..scored import Scored
 from ..store import Store
 
@@ -21,6 +22,11 @@ def store() -> Store:
 
 def library() -> Library:
     return current_app.extensions["forethought"]["library"]
+
+
+def keys() -> signing.Keys:
+    """This organisation's signing keys."""
+    return current_app.extensions["forethought"]["keys"]
 
 
 def who() -> str:

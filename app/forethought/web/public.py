@@ -24,6 +24,7 @@ from ..cache import Cache
 from ..escape import filename
 from ..publishing import opendata, reading
 from ..store import NotFound
+from .helpers import keys
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
@@ -61,6 +62,9 @@ class AppLinks:
 
     def css(self) -> str:
         return url_for("static", filename="forethought.css")
+
+    def keys(self) -> str:
+        return url_for("public.keys_json")
 
 
 def store():
@@ -191,6 +195,16 @@ def index_json():
     )
 
 
+@public.get("/keys.json")
+def keys_json():
+    """The organisation's public signing keys, old ones with the day they were retired."""
+    return Response(
+        json.dumps(keys().listing(), indent=2, ensure_ascii=False) + "\n",
+        mimetype="application/json",
+        headers={"Content-Disposition": 'inline; filename="keys.json"'},
+    )
+
+
 @public.get("/<publication_id>")
 def latest(publication_id: str):
     versions = store().published_versions(publication_id)
@@ -210,8 +224,9 @@ def version(publication_id: str, version: int):
     # A public page has no forms and no session, so it is kept whole, until a version is added
     # or withdrawn (or its listing is seen to disagree).
     state = tuple((v["version"], v.get("withdrawn_at")) for v in versions)
+    known = keys().fingerprints()
     return scored.once(
-        ("page", state, repr(disagreements)),
+        ("page", state, repr(disagreements), tuple(sorted(known))),
         lambda: render_template(
             "public/version.html",
             links=AppLinks(),
@@ -221,6 +236,7 @@ def version(publication_id: str, version: int):
             context=scored.context(),
             decisions=reading.DECISIONS,
             disagreements=disagreements,
+            known_keys=known,
         ),
     )
 

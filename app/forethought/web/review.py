@@ -17,7 +17,7 @@ from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
 from . import forms
-from .helpers import bind, rendered_once, store, submitted, who
+from .helpers import bind, keys, rendered_once, store, submitted, who
 from .public import verified
 
 review = Blueprint("review", __name__, url_prefix="/review")
@@ -118,6 +118,7 @@ def view(key: str):
         labels=FINDING_LABELS,
         decisions=reading.DECISIONS,
         body=body,
+        known_keys=keys().fingerprints(),
     )
 
 

@@ -10,10 +10,10 @@ from flask import abort, flash, redirect, render_template, url_for
 from markupsafe import Markup
 
 from ... import documents
-from ...publishing import publish, reading
+from ...publishing import publish, reading, signing
 from ...store import Record, now
 from .. import forms
-from ..helpers import bind, download, library, store, submitted, who
+from ..helpers import bind, download, keys, library, store, submitted, who
 from ..public import AppLinks
 from ..records import load, save
 from . import main
@@ -111,7 +111,8 @@ def _latest(assessment_id: str) -> dict | None:
 
 def _builder(loaded, form, previewed: str | None = None):
     """What store.publish calls, inside its transaction, to make the document: refused if a
-    preview was confirmed and this is no longer what it showed."""
+    preview was confirmed and this is no longer what it showed. A confirmed document is signed;
+    a preview is not, so looking at one makes no key."""
 
     def build(series: str, version: int, previous: str | None, at: str) -> dict:
         document = publish.publish(
@@ -126,6 +127,8 @@ def _builder(loaded, form, previewed: str | None = None):
         )
         if previewed is not None and publish.fingerprint(document) != previewed:
             raise PreviewChanged
+        if previewed is not None:
+            publish.sign(document, keys())
         return document
 
     return build
@@ -261,7 +264,14 @@ def withdraw(assessment_id: str, version: int):
     target = versions[version]
     form = bind(forms.WithdrawForm)
     if submitted(form):
-        store().withdraw(target["publication_id"], version, form.reason.data.strip(), who())
+        store().withdraw(target["publication_id"], version, form.reason.data.strip(), who(), sign=_sign_withdrawal)
         flash(f"Withdrew version {version}. It stays readable, marked as withdrawn.", "success")
         return redirect(url_for("main.publish_page", assessment_id=assessment_id))
     return render_template("withdraw.html", loaded=loaded, form=form, target=target)
+
+
+def _sign_withdrawal(content_hash: str, withdrawn_at: str, reason: str) -> dict | None:
+    """The withdrawal's signature with the organisation's key (made first if there is none)."""
+    organisation = keys().listing()["organisation"] or "Unnamed organisation"
+    keys().current_or_new(organisation)
+    return keys().sign(signing.withdrawal_message(content_hash, withdrawn_at, reason))
