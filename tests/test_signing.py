@@ -182,3 +182,16 @@ def test_the_keys_commands(tmp_path):
     assert invoke("rotate").exit_code == 0
     shown = json.loads(invoke("show").output)
     assert shown["organisation"] == "Anytown Council" and len(shown["keys"]) == 2
+
+
+def test_the_site_warns_of_a_broken_chain(tmp_path, doc, library, keys):
+    one = make(doc, library, keys)
+    elsewhere = make(doc, library, keys, series="elsewhere")
+    two = make(doc, library, keys, version=2, previous=elsewhere["integrity"]["content_hash"])
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, document in (("v1", one), ("v2", two)):
+        (folder / f"{name}.json").write_text(json.dumps(document), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["site", str(tmp_path / "site"), "--from", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "the chain of versions is broken: series-1: version 2 does not follow version 1" in result.output

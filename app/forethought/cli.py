@@ -739,6 +739,8 @@ def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...], 
         click.echo("Left out of the site, because they cannot be read or re-scored:", err=True)
         for problem in skipped:
             click.echo(f"  {problem}", err=True)
+    for line in built.broken_chains:
+        click.echo(f"Warning, the chain of versions is broken: {line}.", err=True)
     series = {d["publication"]["id"] for d in built.shown}
     click.echo(
         f"Wrote {len(built.written)} files for {len(series)} published assessments ({len(built.shown)} versions) "

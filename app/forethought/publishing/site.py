@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,8 +27,7 @@ import jinja2
 from .. import register
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
-from . import opendata, reading
-from .verify import check_shape
+from . import opendata, reading, verify
 
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -122,7 +121,7 @@ def collect(paths: list[Path]) -> tuple[list[dict], list[Problem]]:
             continue
         if isinstance(document, dict) and document.get("format") == "forethought-assessment":
             continue  # an assessment draft that sits next to published files: not for publishing
-        found = check_shape(document, str(path))
+        found = verify.check_shape(document, str(path))
         if found:
             problems.extend(found)
             continue
@@ -176,6 +175,7 @@ class Built:
     written: list[Path]
     shown: list[dict]
     skipped: list[Problem]
+    broken_chains: list[str] = field(default_factory=list)  # versions that do not follow the one before
 
 
 def _rescored(documents: list[dict]) -> tuple[dict, list[Problem]]:
@@ -282,4 +282,4 @@ def build(out: Path, documents: list[dict], keys: dict | None = None) -> Built:
     (out / "static").mkdir(parents=True, exist_ok=True)
     shutil.copyfile(STATIC / "forethought.css", out / "static" / "forethought.css")
     written.append(out / "static" / "forethought.css")
-    return Built(written, documents, skipped)
+    return Built(written, documents, skipped, verify.chain_problems(documents) if documents else [])
