@@ -73,26 +73,9 @@ def compile_condition(condition: dict) -> Test:
     """The condition as a function of `fact_of` that gives what `evaluate` gives,
     with its keys read and its option sets built once rather than on every call.
     Every part is still evaluated, as `evaluate` does."""
-    if "all" in condition:
-        parts = [compile_condition(part) for part in condition["all"]]
-
-        def all_of(fact_of: Callable[[str], Fact]) -> bool | None:
-            results = [part(fact_of) for part in parts]
-            if False in results:
-                return False
-            return None if None in results else True
-
-        return all_of
-    if "any" in condition:
-        parts = [compile_condition(part) for part in condition["any"]]
-
-        def any_of(fact_of: Callable[[str], Fact]) -> bool | None:
-            results = [part(fact_of) for part in parts]
-            if True in results:
-                return True
-            return None if None in results else False
-
-        return any_of
+    for key, decided_by in (("all", False), ("any", True)):
+        if key in condition:
+            return _compile_kleene([compile_condition(part) for part in condition[key]], decided_by)
     if "not" in condition:
         inner = compile_condition(condition["not"])
 
@@ -102,6 +85,19 @@ def compile_condition(condition: dict) -> Test:
 
         return not_
     return _compile_leaf(condition)
+
+
+def _compile_kleene(parts: list[Test], decided_by: bool) -> Test:
+    """ "all" (decided by a False) or "any" (decided by a True) in three values: one deciding
+    part decides; otherwise unknown if any part is unknown, else the other value."""
+
+    def combined(fact_of: Callable[[str], Fact]) -> bool | None:
+        results = [part(fact_of) for part in parts]
+        if decided_by in results:
+            return decided_by
+        return None if None in results else not decided_by
+
+    return combined
 
 
 def _compile_leaf(condition: dict) -> Test:

@@ -26,6 +26,11 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("forethought")
 
 
+def _refuse(db: Database, name: str, event: str, table: str, message: str) -> None:
+    """A trigger that refuses every UPDATE or DELETE on a table that only ever grows."""
+    db.execute(f"CREATE TRIGGER {name} BEFORE {event} ON {table} BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
 @migrations()
 def m001_assessments_and_history(db: Database) -> None:
     db["assessments"].create(
@@ -60,12 +65,8 @@ def m001_assessments_and_history(db: Database) -> None:
         foreign_keys=[("assessment_id", "assessments", "id")],
     )
     db["history"].create_index(["assessment_id", "id"])
-    db.execute("""
-        CREATE TRIGGER history_no_update BEFORE UPDATE ON history
-        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
-    db.execute("""
-        CREATE TRIGGER history_no_delete BEFORE DELETE ON history
-        BEGIN SELECT RAISE(ABORT, 'history is append-only'); END""")
+    _refuse(db, "history_no_update", "UPDATE", "history", "history is append-only")
+    _refuse(db, "history_no_delete", "DELETE", "history", "history is append-only")
     db["settings"].create({"key": str, "value": str}, pk="key")
 
 
@@ -102,9 +103,7 @@ def m002_publications_and_reviews(db: Database) -> None:
           OR NEW.content_hash IS NOT OLD.content_hash OR NEW.version IS NOT OLD.version
           OR NEW.publication_id IS NOT OLD.publication_id OR NEW.published_at IS NOT OLD.published_at
         BEGIN SELECT RAISE(ABORT, 'published versions are immutable'); END""")
-    db.execute("""
-        CREATE TRIGGER published_no_delete BEFORE DELETE ON published_versions
-        BEGIN SELECT RAISE(ABORT, 'published versions are never deleted'); END""")
+    _refuse(db, "published_no_delete", "DELETE", "published_versions", "published versions are never deleted")
     db["review_subjects"].create({"content_hash": str, "document": str, "source": str, "added": str}, pk="content_hash")
     db["review_notes"].create(
         {"id": int, "content_hash": str, "target": str, "note": str, "who": str, "at": str}, pk="id"
@@ -179,12 +178,12 @@ def m006_signed_withdrawals(db: Database) -> None:
     db["withdrawal_signatures"].create(
         {"publication_id": str, "version": int, "signature": str}, pk=("publication_id", "version")
     )
-    db.execute("""
-        CREATE TRIGGER withdrawal_signatures_immutable BEFORE UPDATE ON withdrawal_signatures
-        BEGIN SELECT RAISE(ABORT, 'withdrawal signatures are immutable'); END""")
-    db.execute("""
-        CREATE TRIGGER withdrawal_signatures_kept BEFORE DELETE ON withdrawal_signatures
-        BEGIN SELECT RAISE(ABORT, 'withdrawal signatures are never deleted'); END""")
+    _refuse(
+        db, "withdrawal_signatures_immutable", "UPDATE", "withdrawal_signatures", "withdrawal signatures are immutable"
+    )
+    _refuse(
+        db, "withdrawal_signatures_kept", "DELETE", "withdrawal_signatures", "withdrawal signatures are never deleted"
+    )
 
 
 def _like(text: str) -> str:
