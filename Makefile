@@ -22,12 +22,15 @@ run: $(VENV)/.installed
 	$(BIN)/forethought banks
 	$(BIN)/forethought serve
 
+# The tests run on every core (pytest-xdist); the browser tests then run one at a time,
+# since a browser waiting on a busy machine is the one thing that goes flaky.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not browser"
+	$(BIN)/python -m pytest -m browser
 
 # Everything but the browser, the wheel builds and the live servers: for the edit-test loop.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
 
 # ruff lints and checks formatting (`ruff format` fixes it); mypy checks the engine's types.
 lint: $(VENV)/.installed-test
