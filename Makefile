@@ -71,6 +71,7 @@ published-examples: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_web.py
+	$(BIN)/python bench/bench_public.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis dist build
