@@ -90,6 +90,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
         "cache": Cache(),
         # Verified published versions and review subjects: each holds a whole document and library.
         "verified": Cache(size=32),
+        # Listing pages and feeds, kept until the database changes (helpers.kept).
+        "listing pages": Cache(size=64),
         "throttle": SignInThrottle(store),
         # The organisation's signing keys: a folder beside the database, never inside it.
         "keys": signing.keys_beside(store.path),

@@ -3,7 +3,7 @@ the request with their CSRF context, uploads, and same-site redirects."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from flask import Response, abort, current_app, render_template, request, session, url_for
 from markupsafe import Markup
@@ -73,3 +73,10 @@ def rendered_once(scored: Scored, template: str, *, key: Hashable = (), **contex
     """A template that depends on nothing but this version and `key` (no forms, no messages,
     no session), rendered on the first request and kept with the scored version."""
     return scored.once(("rendered", template, key), lambda: Markup(render_template(template, **context)))
+
+
+def kept(key: tuple, make: Callable[[], str]) -> str:
+    """A listing page or feed kept until the database changes (store.change_marker): a page that
+    lists thousands of rows is made once per change, not once per reader."""
+    pages = current_app.extensions["forethought"]["listing pages"]
+    return pages.get_or_make((*key, store().change_marker()), make)

@@ -20,11 +20,10 @@ from flask import (
 )
 
 from .. import register
-from ..cache import Cache
 from ..escape import filename
 from ..publishing import opendata, reading
 from ..store import NotFound
-from .helpers import keys
+from .helpers import kept, keys
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
@@ -105,13 +104,6 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
             out.append(None)
         out.append(n)
     return out
-
-
-def kept(key: tuple, make: Callable[[], str]) -> str:
-    """A listing page or feed kept until the database changes (store.change_marker): a page that
-    lists thousands of rows is made once per change, not once per reader."""
-    pages = current_app.extensions["forethought"].setdefault("listing pages", Cache(size=64))
-    return pages.get_or_make((*key, store().change_marker()), make)
 
 
 @public.get("/")

@@ -6,11 +6,12 @@ import copy
 import datetime as dt
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from ... import documents
 from ...problems import ProblemsFound
 from .. import forms, journey
-from ..helpers import bind, download, library, store, submitted
+from ..helpers import bind, download, kept, library, store, submitted
 from ..records import create, load
 from . import main
 
@@ -26,10 +27,14 @@ def healthz():
 @main.get("/")
 def home():
     page = max(1, request.args.get("page", 1, type=int))
+    listing = kept(("home", page), lambda: Markup(render_template("home_list.html", **_home_rows(page))))
+    return render_template("home.html", listing=listing)
+
+
+def _home_rows(page: int) -> dict:
     total = store().count()
     rows = store().page(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
-    pages = max(1, -(-total // PAGE_SIZE))
-    return render_template("home.html", rows=rows, page=page, pages=pages, total=total)
+    return {"rows": rows, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
 @main.route("/assessments/new", methods=["GET", "POST"])
