@@ -119,6 +119,12 @@ def view(key: str):
         decisions=reading.DECISIONS,
         body=body,
         known_keys=keys().fingerprints(),
+        findings_html=rendered_once(
+            scored, "review_findings.html", findings=scored.report.findings, labels=FINDING_LABELS
+        ),
+        target_options=None
+        if form.target.data
+        else rendered_once(scored, "review_targets.html", targets=targets, selected=None),
     )
 
 
