@@ -127,20 +127,23 @@ def _leaf_test(condition: dict) -> Callable[[Fact], bool | None]:
         wanted = set(condition["in"])
 
         def is_in(fact: Fact) -> bool | None:
-            value = fact.value
-            if value is None:
-                return None
-            if fact.type == "multiple_choice":
-                chosen = set(value)
-                if chosen & wanted:
-                    return True
-                return None if chosen & UNKNOWN_VALUES else False
-            if value in UNKNOWN_VALUES:
-                return None
-            return value in wanted
+            return None if fact.value is None else _in(fact, wanted)
 
         return is_in
     return lambda fact: _leaf(condition, fact)
+
+
+def _in(fact: Fact, wanted: set) -> bool | None:
+    """An answered question's "in" test, in three values."""
+    if fact.type == "multiple_choice":
+        chosen = set(fact.value)
+        if chosen & wanted:
+            return True
+        # "Don't know" among the choices: others may apply too.
+        return None if chosen & UNKNOWN_VALUES else False
+    if fact.value in UNKNOWN_VALUES:
+        return None
+    return fact.value in wanted
 
 
 def _leaf(condition: dict, fact: Fact) -> bool | None:
@@ -153,16 +156,7 @@ def _leaf(condition: dict, fact: Fact) -> bool | None:
     if "answered" in condition:
         return True
     if "in" in condition:
-        wanted = set(condition["in"])
-        if fact.type == "multiple_choice":
-            chosen = set(value)
-            if chosen & wanted:
-                return True
-            # "Don't know" among the choices: others may apply too.
-            return None if chosen & UNKNOWN_VALUES else False
-        if value in UNKNOWN_VALUES:
-            return None
-        return value in wanted
+        return _in(fact, set(condition["in"]))
     if value in UNKNOWN_VALUES:
         return None  # a number answered "don't know"
     if "at_least" in condition:
