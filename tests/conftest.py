@@ -68,3 +68,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("calibration: agreement with the reviewers' ratings")
         for line in _CALIBRATION_REPORT:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def own_data_folder(tmp_path_factory, monkeypatch):
+    """Every test gets its own default database folder, so nothing a test does (a database, a
+    signing key) lands in the person's real data folder."""
+    monkeypatch.setenv("FORETHOUGHT_DB", str(tmp_path_factory.mktemp("data") / "forethought.db"))

@@ -165,6 +165,34 @@ def test_the_cli_publishes_a_chain_of_versions(tmp_path):
     assert refused.exit_code == 1 and "does not verify" in refused.output
 
 
+def test_the_cli_keeps_what_the_earlier_version_withheld_unless_lifted(tmp_path):
+    common = ["--name", "Sam Patel", "--role", "Director", "--decision", "proceed", "--date", "2026-11-30"]
+    pointer = "/banks/surveillance/answers/SV-18/note"
+    first = tmp_path / "v1.json"
+    made = invoke(
+        "publish", EXAMPLES / "cctv-upgrade.json", "-o", first, "--withhold", f"{pointer}=Names a refuge", *common
+    )
+    assert made.exit_code == 0, made.output
+    kept = invoke("publish", EXAMPLES / "cctv-upgrade.json", "-o", tmp_path / "v2.json", "--previous", first, *common)
+    assert kept.exit_code == 0 and f"Still withheld, as in the earlier version: {pointer}" in kept.output
+    assert json.loads((tmp_path / "v2.json").read_text())["redactions"] == [
+        {"pointer": pointer, "reason": "Names a refuge"}
+    ]
+    lifted = invoke(
+        "publish",
+        EXAMPLES / "cctv-upgrade.json",
+        "-o",
+        tmp_path / "v3.json",
+        "--previous",
+        first,
+        "--lift",
+        pointer,
+        *common,
+    )
+    assert lifted.exit_code == 0, lifted.output
+    assert json.loads((tmp_path / "v3.json").read_text())["redactions"] == []
+
+
 def test_the_cli_refuses_an_incomplete_assessment(tmp_path):
     result = invoke(
         "publish",

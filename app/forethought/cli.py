@@ -355,6 +355,24 @@ def set_password(db_path: Path | None, password: str) -> None:
     click.echo(f"Password set for {db_path}.")
 
 
+def _carried_forward(earlier: dict, redactions: list[dict], lift: tuple[str, ...]) -> list[dict]:
+    """What the earlier version withheld stays withheld, with its reason, unless lifted or given
+    a new reason: a next version must not make public what the last one held back."""
+    from .publishing import publish
+
+    given = {r["pointer"] for r in redactions}
+    kept = [
+        {"pointer": pointer, "reason": reason}
+        for pointer, reason in publish.withheld_in(earlier).items()
+        if pointer not in given and pointer not in lift
+    ]
+    for pointer in kept:
+        click.echo(
+            f"Still withheld, as in the earlier version: {pointer['pointer']} (--lift it to publish it).", err=True
+        )
+    return redactions + kept
+
+
 def _withhold(values: tuple[str, ...]) -> list[dict]:
     from .publishing import publish
 
@@ -405,7 +423,13 @@ def _sign_off(name: str, role: str, date: str, decision: str, note, dpo_name, dp
 @click.option(
     "--previous",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The version this one follows: the new file continues its series.",
+    help="The version this one follows: the new file continues its series, and keeps what it withheld.",
+)
+@click.option(
+    "--lift",
+    multiple=True,
+    metavar="POINTER",
+    help="With --previous: make public a field the earlier version withheld. Repeatable.",
 )
 @click.option("--published-at", help="Timestamp of publication (ISO 8601). Default: now.")
 @click.option("--series", help="The publication's id, for a first version (default: a new random id).")
@@ -423,6 +447,7 @@ def publish_command(
     dpo_date: str | None,
     withhold: tuple[str, ...],
     previous: Path | None,
+    lift: tuple[str, ...],
     published_at: str | None,
     series: str | None,
     keys_dir: Path | None,
@@ -452,6 +477,7 @@ def publish_command(
     if series is not None and not re.fullmatch(r"[A-Za-z0-9_-]{4,64}", series):
         raise click.BadParameter("use 4 to 64 letters, digits, hyphens or underscores", param_hint="--series")
     series, version, previous_hash = series or new_id(), 1, None
+    redactions = _withhold(withhold)
     if previous is not None:
         earlier = _read_published(previous)
         report = verify.verify(earlier, str(previous))
@@ -463,6 +489,7 @@ def publish_command(
         series = earlier["publication"]["id"]
         version = earlier["publication"]["version"] + 1
         previous_hash = earlier["integrity"]["content_hash"]
+        redactions = _carried_forward(earlier, redactions, lift)
     sign_off = _sign_off(name, role, sign_date or dt.date.today().isoformat(), decision, note, dpo_name, dpo_date)
     conflict = publish.decision_conflict(decision, note, result, library.method)
     if conflict:
@@ -476,7 +503,7 @@ def publish_command(
             doc,
             library,
             sign_off=sign_off,
-            redactions=_withhold(withhold),
+            redactions=redactions,
             series=series,
             version=version,
             published_at=published_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
