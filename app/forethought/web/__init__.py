@@ -126,9 +126,12 @@ def _register_template_helpers(app: Flask) -> None:
             "require_password": app.config["REQUIRE_PASSWORD"],
             "signed_in": bool(session.get("signed_in")),
             "library": app.extensions["forethought"]["library"],
+            # Only a signed-in person on a shared server has a sign-out button to fill in.
             "sign_out_form": forms.ConfirmForm(
                 meta={"csrf_secret": app.config["SECRET_KEY"].encode(), "csrf_context": session}
-            ),
+            )
+            if app.config["REQUIRE_PASSWORD"] and session.get("signed_in")
+            else None,
         }
 
 
