@@ -85,8 +85,9 @@ def _md(text: object) -> Markdown:
     # the regular expressions for the plain prose most text is.
     if "@" in escaped:
         escaped = escaped.replace("@", "&#64;")
-    # In any mix of case: "wWw." autolinks as "www." does.
-    if _may_autolink(escaped):
+    # In any mix of case ("wWw." autolinks as "www." does); every autolink the pattern breaks
+    # ends in "." or ":", so text with neither is skipped.
+    if ("." in escaped or ":" in escaped) and _may_autolink(escaped):
         escaped = _AUTOLINK.sub(r"\1\\\2", escaped)
     if "\n" in escaped or escaped[:1] in _MARKER_STARTS:
         escaped = _LINE_START.sub(_escape_marker, escaped)
