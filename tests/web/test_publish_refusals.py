@@ -53,7 +53,9 @@ def test_a_version_that_would_not_verify_is_not_stored(client_request, store, ai
     assert not any("Signed off" in str(entry) for entry in store.history(aid))
 
 
-def test_the_site_from_the_database_leaves_out_a_version_that_cannot_be_read(tmp_path, store, aid, monkeypatch):
+def test_the_site_from_the_database_leaves_out_a_version_that_cannot_be_read(
+    tmp_path, store, aid, monkeypatch, client_request
+):
     doc = documents.load(ROOT / "examples" / "cctv-upgrade.json", LIBRARY)
 
     def build(redactions):
@@ -84,3 +86,6 @@ def test_the_site_from_the_database_leaves_out_a_version_that_cannot_be_read(tmp
     assert "for 1 published assessments (1 versions)" in result.stdout
     assert (out / "p" / good_id / "v1" / "index.html").is_file()
     assert not (out / "p" / bad_id).exists()
+    # In the app its page says why it cannot be shown, rather than failing.
+    page = client_request.get(f"/published/{bad_id}/v/1", expected_status=422)
+    assert "This cannot be shown" in page.text and "cannot be re-scored" in page.text

@@ -177,6 +177,8 @@ def _register_errors(app: Flask) -> None:
     def http_error(error: HTTPException):
         code = error.code or 500
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
+        if code == 422:  # what cannot be shown says why, in words
+            title, message = "This cannot be shown", error.description or ""
         return render_template("error.html", title=title, message=message, code=code), code
 
     @app.errorhandler(Exception)

@@ -21,6 +21,7 @@ from flask import (
 
 from .. import register
 from ..escape import filename
+from ..problems import ProblemsFound
 from ..publishing import opendata, reading
 from ..store import NotFound
 from .helpers import kept, keys
@@ -90,6 +91,12 @@ def load(publication_id: str, version: int) -> reading.Verified:
         )
     except NotFound:
         abort(404)
+    except ProblemsFound as e:
+        # Stored before publishing checked what it wrote: say so, rather than fail.
+        abort(
+            422,
+            "This published version cannot be re-scored, so it is not shown. " + "; ".join(map(str, e.problems[:5])),
+        )
 
 
 PAGE_SIZE = 50
