@@ -14,6 +14,13 @@ from .banks import Library
 from .loading import check_files, load_library
 from .problems import ProblemsFound
 
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The SQLite database file. Default: your platform's data folder (see the README).",
+)
+
 keys_dir_option = click.option(
     "--keys-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -263,12 +270,7 @@ def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks:
     help="Address to listen on. Anything but this computer (127.0.0.1) needs a password: see set-password.",
 )
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database file. Default: your platform's data folder (see the README).",
-)
+@db_option
 @click.option("--threads", default=8, show_default=True, type=int, help="Requests handled at once, per worker.")
 @click.option(
     "--workers",
@@ -332,12 +334,7 @@ def _serve_workers(
 
 
 @cli.command("set-password")
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The SQLite database file. Default: your platform's data folder.",
-)
+@db_option
 @click.password_option(help="The password people must give before they can see or change assessments.")
 def set_password(db_path: Path | None, password: str) -> None:
     """Set the password needed when the app is served beyond this computer."""

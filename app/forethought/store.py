@@ -503,22 +503,8 @@ class Store:
                 }
             )
 
-    _PUBLISHED_COLUMNS = (
-        "publication_id",
-        "assessment_id",
-        "version",
-        "content_hash",
-        "published_at",
-        "title",
-        "organisation",
-        "stage",
-        "rating",
-        "established_rating",
-        "banks",
-        "decision",
-        "withdrawn_at",
-        "withdrawn_reason",
-    )
+    # The listing reads exactly what its covering index holds, so no listed row reads a document.
+    _PUBLISHED_COLUMNS = _LISTING_INDEX_COLUMNS
 
     def published_latest(self) -> list[dict]:
         """The latest version of every publication, newest first."""

@@ -24,7 +24,7 @@ from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import opendata, reading
 from ..store import NotFound
-from .helpers import kept, keys
+from .helpers import kept, keys, rendered_once
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
@@ -224,19 +224,18 @@ def version(publication_id: str, version: int):
     # or withdrawn (or its listing is seen to disagree).
     state = tuple((v["version"], v.get("withdrawn_at")) for v in versions)
     known = keys().fingerprints()
-    return scored.once(
-        ("page", state, repr(disagreements), tuple(sorted(known))),
-        lambda: render_template(
-            "public/version.html",
-            links=AppLinks(),
-            s=scored,
-            answers=reading.answers(scored),
-            versions=versions,
-            context=scored.context(),
-            decisions=reading.DECISIONS,
-            disagreements=disagreements,
-            known_keys=known,
-        ),
+    return rendered_once(
+        scored,
+        "public/version.html",
+        key=(state, repr(disagreements), tuple(sorted(known))),
+        links=AppLinks(),
+        s=scored,
+        answers=reading.answers(scored),
+        versions=versions,
+        context=scored.context(),
+        decisions=reading.DECISIONS,
+        disagreements=disagreements,
+        known_keys=known,
     )
 
 
