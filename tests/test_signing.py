@@ -195,3 +195,15 @@ def test_the_site_warns_of_a_broken_chain(tmp_path, doc, library, keys):
     result = CliRunner().invoke(cli, ["site", str(tmp_path / "site"), "--from", str(folder)])
     assert result.exit_code == 0, result.output
     assert "the chain of versions is broken: series-1: version 2 does not follow version 1" in result.output
+
+
+def test_a_keys_file_that_is_not_one_gets_a_clear_message(tmp_path):
+    published = json.loads((ROOT / "examples" / "published" / "cctv-upgrade.v1.json").read_text())
+    for text, words in (
+        ("[1, 2]", 'a JSON object with a "keys" list'),
+        ('{"keys": [{"public_key": "x"}]}', 'each key needs a "fingerprint"'),
+    ):
+        bad = tmp_path / "keys.json"
+        bad.write_text(text, encoding="utf-8")
+        code, out = run_verify(tmp_path, published, "--keys", bad)
+        assert code == 1 and words in out and "Traceback" not in out, out

@@ -583,7 +583,7 @@ def verify_command(
     from .publishing import signing, verify
 
     published = _read_published(file)
-    trusted = signing.trusted_from(keys, [_read_published(p) for p in keys_files])
+    trusted = signing.trusted_from(keys, [_read_keys(p) for p in keys_files])
     report = verify.verify(published, str(file), trusted=trusted)
     chain = verify.chain_problems([published, *_published_files(earlier)]) if earlier else []
     passed = report.ok and report.official and not chain and (trusted is None or bool(report.signature.trusted))
@@ -639,6 +639,17 @@ def _keys(keys_dir: Path | None):
     from .publishing import signing
 
     return signing.Keys(keys_dir) if keys_dir else signing.keys_beside(server.default_db_path())
+
+
+def _read_keys(path: Path) -> dict:
+    """A keys.json, or a clear message and exit 1 if it is not one."""
+    from .publishing import signing
+
+    data = _read_published(path)
+    problems = signing.listing_problems(data, str(path))
+    if problems:
+        _fail_with(ProblemsFound(problems), f"{path} is not a keys file")
+    return data
 
 
 def _published_files(paths: tuple[Path, ...]) -> list[dict]:
@@ -714,7 +725,7 @@ def _site_keys(db_path: Path | None, sources: tuple[Path, ...], keys_file: Path 
     from .publishing import signing
 
     if keys_file:
-        return _read_published(keys_file)
+        return _read_keys(keys_file)
     if db_path or not sources:
         return signing.keys_beside(db_path or server.default_db_path()).listing()
     return None

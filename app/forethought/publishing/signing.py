@@ -17,11 +17,13 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..canonical import canonical
+from ..problems import Problem
 
 ALGORITHM = "Ed25519"
 KEYS_FILE = "keys.json"
@@ -203,6 +205,18 @@ def check_withdrawal(published: dict, trusted: set[str] | None) -> Signature | N
         published["integrity"]["content_hash"], str(withdrawal.get("withdrawn_at")), str(withdrawal.get("reason"))
     )
     return check(withdrawal.get("signature"), message, trusted)
+
+
+def listing_problems(data: Any, name: str) -> list[Problem]:
+    """Why `data` is not a keys listing (keys.json), or nothing: an object whose "keys" list holds
+    an object with a "fingerprint" for each key."""
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        return [Problem(name, "", 'a keys file is a JSON object with a "keys" list, like /published/keys.json')]
+    return [
+        Problem(name, f"/keys/{i}/fingerprint", 'each key needs a "fingerprint" like sha256:1a2b…')
+        for i, key in enumerate(data["keys"])
+        if not isinstance(key, dict) or not re.fullmatch(r"sha256:[0-9a-f]{64}", str(key.get("fingerprint")))
+    ]
 
 
 def trusted_from(fingerprints: tuple[str, ...], listings: list[dict]) -> set[str] | None:
