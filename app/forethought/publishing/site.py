@@ -74,11 +74,12 @@ class StaticLinks:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    from ..web.rendering import FILTERS, GLOBALS
+    from ..web.rendering import FILTERS, GLOBALS, shown
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=jinja2.select_autoescape(["html"]),
+        finalize=shown,
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.Undefined,

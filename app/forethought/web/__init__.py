@@ -23,7 +23,7 @@ from ..loading import bundled_library
 from ..publishing import signing
 from ..store import Store
 from . import forms
-from .rendering import FILTERS, GLOBALS
+from .rendering import FILTERS, GLOBALS, shown
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 PASSWORD_SETTING = "password_hash"
@@ -113,6 +113,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
 
 
 def _register_template_helpers(app: Flask) -> None:
+    # Before the environment is made: finalize is compiled into every template.
+    app.jinja_options = {**app.jinja_options, "finalize": shown}
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(FILTERS)

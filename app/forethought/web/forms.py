@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from werkzeug.datastructures import MultiDict
 from wtforms import Field, FileField, Form, HiddenField, StringField, TextAreaField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.utils import unset_value
@@ -24,7 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
-from ..escape import filename
+from ..escape import filename, visible
 from ..publishing import publish
 
 
@@ -33,6 +34,17 @@ class BaseForm(Form):
         csrf = True
         csrf_class = SessionCSRF
         csrf_time_limit = dt.timedelta(hours=12)
+
+        def wrap_formdata(self, form, formdata):
+            """What a person sent, each text with its invisible and control characters taken
+            out (escape.visible) before any field reads it; uploaded files as they came."""
+            formdata = super().wrap_formdata(form, formdata)
+            if formdata is None:
+                return None
+            return MultiDict(
+                (name, visible(value) if isinstance(value, str) else value)
+                for name, value in formdata.items(multi=True)
+            )
 
 
 # --- Fields for each question type -------------------------------------------

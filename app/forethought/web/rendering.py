@@ -17,6 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from .. import documents
+from ..escape import visible
 
 SAFE_SCHEMES = ("https://", "http://", "mailto:", "#")
 
@@ -72,6 +73,16 @@ def when(iso: str | None) -> str:
     except ValueError:
         return iso
     return moment.strftime("%-d %b %Y, %H:%M UTC")
+
+
+def shown(value: object) -> object:
+    """Jinja's finalize for every HTML page, the app's and the static site's: each value a
+    template prints has its invisible and control characters taken out (escape.visible)."""
+    if isinstance(value, Markup):
+        return Markup(visible(value))
+    if isinstance(value, str):
+        return visible(value)
+    return value
 
 
 # What every template may use, in the app and in the static site alike.
