@@ -165,6 +165,6 @@ def forged_bands(welfare) -> dict:
 def test_the_static_site_shows_the_same_verdict(tmp_path, welfare):
     from forethought.publishing import site
 
-    site.build(tmp_path / "site", [forged_bands(welfare)])
+    site.build(tmp_path / "site", [site.Source.of(forged_bands(welfare))])
     page = (tmp_path / "site" / "p" / "forged" / "v1" / "index.html").read_text(encoding="utf-8")
     assert "Not scored with the official rules" in page and "NOT an official release: the scoring method" in page

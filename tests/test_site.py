@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from forethought.cli import cli
+from forethought.problems import ProblemsFound
 from forethought.publishing import verify
 from forethought.publishing.site import build, collect
 
@@ -75,9 +76,9 @@ def test_withdrawn_and_withheld_are_shown(site):
 def test_a_site_from_only_bad_files_is_refused_with_clear_errors(tmp_path):
     (tmp_path / "bad.json").write_text("{")
     (tmp_path / "other.json").write_text('{"hello": "world"}')
-    documents, problems = collect([tmp_path])
-    lines = [str(p) for p in problems]
-    assert documents == []
+    with pytest.raises(ProblemsFound) as refused:
+        build(tmp_path / "out", collect([tmp_path]))
+    lines = [str(p) for p in refused.value.problems]
     assert any("bad.json" in line and "cannot be read as JSON" in line for line in lines)
     assert any("other.json" in line and "missing required key" in line for line in lines)
     result = CliRunner().invoke(cli, ["site", str(tmp_path / "out"), "--from", str(tmp_path)])
@@ -130,3 +131,81 @@ def test_the_site_from_the_app_database(tmp_path):
     assert len(json.loads((out / "index.json").read_text())) == 1
     built = build(tmp_path / "empty", [])
     assert (tmp_path / "empty" / "index.html").exists() and built
+
+
+def _build_counting(out, paths, monkeypatch) -> tuple[object, list[str]]:
+    """Build the site from `paths`, with the names of the versions it verified."""
+    from forethought.publishing import reading
+
+    verified, real = [], reading.verified
+
+    def counting(document, *args, **kwargs):
+        verified.append(kwargs.get("name", ""))
+        return real(document, *args, **kwargs)
+
+    monkeypatch.setattr(reading, "verified", counting)
+    return build(out, collect(paths)), verified
+
+
+def test_a_rebuild_reads_only_what_changed(tmp_path, monkeypatch):
+    source = tmp_path / "in"
+    source.mkdir()
+    for path in PUBLISHED.glob("*.json"):
+        (source / path.name).write_bytes(path.read_bytes())
+    out = tmp_path / "site"
+    first, verified = _build_counting(out, [source], monkeypatch)
+    assert first.unchanged == 0 and len(verified) == 4
+    page = out / "p" / "northshire-lfr" / "v1" / "index.html"
+    before = page.stat().st_mtime_ns
+
+    again, verified = _build_counting(out, [source], monkeypatch)
+    # The compare page is kept too, so nothing at all is verified again.
+    assert again.unchanged == 3 and verified == [] and page.stat().st_mtime_ns == before
+    assert len(again.shown) == 4 and json.loads((out / "index.json").read_text()) == json.loads(
+        (out / "index.json").read_text()
+    )
+
+    # A file changed without its hashes (an edit anyone could make) is read and checked again,
+    # though its recorded content hash is the same: a build trusts bytes, never a claim.
+    lfr = source / "town-centre-lfr.v1.json"
+    document = json.loads(lfr.read_text())
+    document["title"] = "Quietly renamed"
+    lfr.write_text(json.dumps(document))
+    third, verified = _build_counting(out, [source], monkeypatch)
+    assert third.unchanged == 2 and "northshire-lfr version 1" in verified
+    assert "Quietly renamed" in page.read_text() and "this file does not verify" in page.read_text()
+
+    # A publication taken out of the sources is taken out of the site.
+    (source / "welfare-risk-model.v1.json").unlink()
+    fourth, _ = _build_counting(out, [source], monkeypatch)
+    assert not (out / "p" / "dfe-welfare-model" / "v1" / "index.html").exists()
+    assert {e["id"] for e in json.loads((out / "index.json").read_text())} == {"anytown-cctv", "northshire-lfr"}
+
+
+def test_a_rebuild_with_other_keys_builds_everything_again(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    _build_counting(out, [PUBLISHED], monkeypatch)
+    from forethought.publishing import reading
+
+    verified, real = [], reading.verified
+    monkeypatch.setattr(reading, "verified", lambda d, *a, **k: verified.append(1) or real(d, *a, **k))
+    listing = {"organisation": "Anytown Council", "keys": []}
+    rebuilt = build(out, collect([PUBLISHED]), listing)
+    assert rebuilt.unchanged == 0 and len(verified) == 4
+    assert json.loads((out / "keys.json").read_text())["organisation"] == "Anytown Council"
+
+
+def test_a_build_cut_short_is_not_remembered(tmp_path, monkeypatch):
+    """The manifest is written last, so a build that fails part way leaves the next to build all."""
+    from forethought.publishing import site
+
+    out = tmp_path / "site"
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(site, "_write_listings", fail)
+    with pytest.raises(OSError):
+        build(out, collect([PUBLISHED]))
+    monkeypatch.undo()
+    assert build(out, collect([PUBLISHED])).unchanged == 0

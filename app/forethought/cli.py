@@ -699,24 +699,29 @@ def keys_rotate(keys_dir: Path | None) -> None:
     click.echo(f"Made key {entry['fingerprint']}; the old key is retired today. Publish {keys.listing_path} again.")
 
 
-def _site_documents(db_path: Path | None, sources: tuple[Path, ...]) -> tuple[list[dict], list]:
-    """The published documents for the site, from files and the database, and the problems
-    of each file that is not one."""
+def _site_sources(db_path: Path | None, sources: tuple[Path, ...]) -> list:
+    """The published versions for the site, from files and the database, each named by what
+    identifies its content, so a rebuild reads only what changed."""
     from . import server
     from .publishing import site
     from .store import Store
 
-    documents, skipped = site.collect(list(sources)) if sources else ([], [])
+    found = site.collect(list(sources)) if sources else []
     if db_path or not sources:
         path = db_path or server.default_db_path()
         if not path.exists():
             click.echo(f"There is no database at {path}.", err=True)
             sys.exit(1)
         store = Store(path)
-        for latest in store.published_latest():
-            for v in store.published_versions(latest["publication_id"]):
-                documents.append(store.published_document(v["publication_id"], v["version"]))
-    return documents, skipped
+        for publication_id, version, identity in store.published_identities():
+            found.append(
+                site.Source(
+                    f"{publication_id} version {version}",
+                    identity,
+                    lambda p=publication_id, v=version: store.published_document(p, v),
+                )
+            )
+    return found
 
 
 def _site_keys(db_path: Path | None, sources: tuple[Path, ...], keys_file: Path | None) -> dict | None:
@@ -729,6 +734,11 @@ def _site_keys(db_path: Path | None, sources: tuple[Path, ...], keys_file: Path 
     if db_path or not sources:
         return signing.keys_beside(db_path or server.default_db_path()).listing()
     return None
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 version", "2 versions": the count with its noun."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @cli.command("site")
@@ -760,24 +770,24 @@ def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...], 
     --from, it uses the app's default database."""
     from .publishing import site
 
-    documents, skipped = _site_documents(db_path, sources)
     listing = _site_keys(db_path, sources, keys_file)
     try:
-        built = site.build(outdir, documents, listing) if documents or not skipped else None
+        built = site.build(outdir, _site_sources(db_path, sources), listing)
     except ProblemsFound as e:
-        skipped += e.problems
-        built = None
-    if built is None:
-        _fail_with(ProblemsFound(skipped), "No published assessment could be read and re-scored: no site was written")
-    skipped += built.skipped
+        _fail_with(e, "No published assessment could be read and re-scored: no site was written")
+    skipped = built.skipped
     if skipped:
         click.echo("Left out of the site, because they cannot be read or re-scored:", err=True)
         for problem in skipped:
             click.echo(f"  {problem}", err=True)
     for line in built.broken_chains:
         click.echo(f"Warning, the chain of versions is broken: {line}.", err=True)
-    series = {d["publication"]["id"] for d in built.shown}
+    series = {r["publication_id"] for r in built.shown}
     click.echo(
-        f"Wrote {len(built.written)} files for {len(series)} published assessments ({len(built.shown)} versions) "
-        f"to {outdir}. Open {outdir / 'index.html'} to see it."
+        f"Wrote {len(built.written)} files for {_count(len(series), 'published assessment')} "
+        f"({_count(len(built.shown), 'version')}) to {outdir}. Open {outdir / 'index.html'} to see it."
     )
+    if built.unchanged:
+        click.echo(
+            f"{_count(built.unchanged, 'published assessment')} had not changed since the last build: kept as built."
+        )

@@ -10,6 +10,7 @@ Flask or of scoring; callers pass in the summary columns they want listed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -605,6 +606,20 @@ class Store:
         if row is None:
             raise NotFound(f"{publication_id} v{version}")
         return row[0]
+
+    def published_identities(self) -> Iterator[tuple[str, int, str]]:
+        """Every published version as (publication, version, identity), oldest first, where the
+        identity is a digest of everything its document is made from (the stored text and its
+        withdrawal), so a site build can tell what changed without parsing a document."""
+        cursor = self.db.execute(
+            "SELECT p.publication_id, p.version, p.document, p.withdrawn_at, p.withdrawn_reason, s.signature"
+            " FROM published_versions p LEFT JOIN withdrawal_signatures s"
+            " ON s.publication_id = p.publication_id AND s.version = p.version"
+            " ORDER BY p.publication_id, p.version"
+        )
+        for publication_id, version, *parts in cursor:
+            text = "\x00".join("" if part is None else str(part) for part in parts)
+            yield publication_id, version, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def published_document(self, publication_id: str, version: int) -> dict:
         row = self.db.execute(

@@ -196,7 +196,7 @@ def test_every_published_risk_as_csv_and_json(client_request, store):
 
 def test_the_site_writes_the_same_feed_and_risk_index(tmp_path):
     documents = [json.loads(p.read_text()) for p in sorted((ROOT / "examples" / "published").glob("*.json"))]
-    site.build(tmp_path, documents)
+    site.build(tmp_path, [site.Source.of(d) for d in documents])
     feed = feedparser.parse((tmp_path / "feed.atom").read_bytes())
     withdrawn = [d for d in documents if d.get("withdrawal")]
     assert not feed.bozo and len(feed.entries) == len(documents) + len(withdrawn) and withdrawn

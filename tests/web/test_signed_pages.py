@@ -60,7 +60,9 @@ def test_the_review_page_and_the_site_say_when_a_key_is_not_theirs(client_reques
 
     listing = signing.keys_beside(store.path).listing()
     site.build(
-        tmp_path / "site", [document, forged | {"publication": {**forged["publication"], "id": "other-one"}}], listing
+        tmp_path / "site",
+        [site.Source.of(d) for d in (document, forged | {"publication": {**forged["publication"], "id": "other-one"}})],
+        listing,
     )
     assert json.loads((tmp_path / "site" / "keys.json").read_text())["keys"] == listing["keys"]
     mine = (tmp_path / "site" / "p" / document["publication"]["id"] / "v1" / "index.html").read_text()

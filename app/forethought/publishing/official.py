@@ -74,6 +74,19 @@ def provenance(method: dict) -> list[Provenance]:
     return [_one(data) for data in [*method["banks"], method["scoring"]]]
 
 
+def all_released(method: dict) -> bool:
+    """Whether every definition carried is, byte for byte, an official release (a shape the
+    schema has not yet checked is simply not one)."""
+    definitions = [*method["banks"], method["scoring"]]
+    return all(
+        isinstance(data.get("id"), str)
+        and isinstance(data.get("version"), str)
+        and (released := releases().get((_kind(data), data["id"], data["version"]))) is not None
+        and released["content_hash"] == content_hash(data)
+        for data in definitions
+    )
+
+
 def verdict(found: list[Provenance]) -> list[str]:
     """What the provenance proves, as lines to print: one line if all is official, else one per
     definition that is not, and what follows from it."""
