@@ -168,3 +168,26 @@ def test_the_static_site_shows_the_same_verdict(tmp_path, welfare):
     site.build(tmp_path / "site", [site.Source.of(forged_bands(welfare))])
     page = (tmp_path / "site" / "p" / "forged" / "v1" / "index.html").read_text(encoding="utf-8")
     assert "Not scored with the official rules" in page and "NOT an official release: the scoring method" in page
+
+
+def test_official_definitions_are_trusted_by_hash_and_any_other_is_checked_in_full(monkeypatch):
+    """The carried definitions are most of a file. An official release's content was checked
+    against its schema when it was released, so its hash stands for that check; a definition
+    with any other content gets the whole schema, and its problems are named where they are."""
+    published = json.loads((ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_text())
+    checked = []
+    real = verify.schema_problems
+    monkeypatch.setattr(verify, "schema_problems", lambda d, v, n: checked.append(v) or real(d, v, n))
+    assert verify.check_shape(published, "lfr") == []
+    assert checked == [verify._envelope_validator()]
+
+    checked.clear()
+    published["method"]["banks"][1]["risks"][0]["likelihood"] = "very likely"
+    problems = verify.check_shape(published, "lfr")
+    assert checked == [verify._envelope_validator(), verify.published_validator()]
+    assert [p.where for p in problems] == ["/method/banks/1/risks/0/likelihood"]
+
+    # Outside the definitions, the envelope is checked as fully as ever.
+    published = json.loads((ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_text())
+    published["publication"]["version"] = "one"
+    assert [p.where for p in verify.check_shape(published, "lfr")] == ["/publication/version"]
