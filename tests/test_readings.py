@@ -103,7 +103,7 @@ def test_1_an_unknown_is_not_read_as_established_and_an_open_red_flag_does_not_f
     text = register.markdown(doc, result, library)
     summary = text.split("## Summary", 1)[1].split("###", 1)[0]
     assert "Not settled: Low on what we have told the tool, Critical if the unknowns go badly." in summary
-    assert "### Open red flags" in text and text.index("### Open red flags") < text.index("## Heat map")
+    assert "### Open red flags" in text and text.index("### Open red flags") < text.index("### Heat map")
 
 
 # --- 2. The remedy for a flag raised on an unknown -------------------------------------

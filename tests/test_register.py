@@ -163,9 +163,8 @@ def test_injected_text_comes_out_inert(any_library, renderer):
                 assert inner.strip() != word, (element, inner)
     assert "\u202e" not in html
     hrefs = set(re.findall(r'href="([^"]*)"', html))
-    assert hrefs <= allowed_links(any_library) | {"#unanswered-questions", "#answer-these-next"}, hrefs - allowed_links(
-        any_library
-    )
+    anchors = {"#unanswered-questions", "#answer-these-next", "#sign-off", "#action-plan", "#red-flags-in-full"}
+    assert hrefs <= allowed_links(any_library) | anchors, hrefs - allowed_links(any_library)
     # The payload's words survive as text.
     assert "alert(1)" in html and "evil.example" in html and "split" in html
     # Headings come only from the template.
@@ -179,23 +178,37 @@ def test_the_register_has_every_part(new_doc, fixture_library):
         risks={"FX-R01": {"owner": "Head of Digital", "review_date": "2027-01-15"}},
     )
     text = render(doc, fixture_library)
-    for heading in (
+    # A summary a board reads, then the full register and the working as appendices, in this order.
+    headings = [
         "# Risk register:",
         "## Summary",
+        "### Risks by rating",
         "### Red flags",
-        "## Heat map",
-        "## Risk register",
-        "## Action plan",
-        "### Write into the specification or contract",
-        "### Our own governance",
-        "## Questions to put to bidders",
-        "## Unanswered questions",
-        "## Method",
+        "### Heat map",
+        "### The actions that matter most",
+        "#### Write into the specification or contract",
+        "#### Our own governance",
+        "### Questions to put to bidders",
+        "### Sign-off",
+        "## Appendix A: the full register",
+        "### About this assessment",
+        "### Red flags in full",
+        "### Answer these next",
+        "### Risk register",
+        "### Action plan",
+        "#### Write into the specification or contract",
+        "#### Our own governance",
+        "### Unanswered questions",
+        "## Appendix B: the working",
+        "### Method",
         "### How each score was worked out",
-        "## Sources",
-        "## Sign-off",
-    ):
-        assert f"\n{heading}" in "\n" + text, heading
+        "### Sources",
+    ]
+    found = [line for line in text.splitlines() if line.startswith("#") and not line.startswith("#### FX-R")]
+    assert [h.split(":")[0] for h in found] == [h.split(":")[0] for h in headings]
+    summary = text.split("## Appendix A")[0]
+    assert "**Decision asked for:**" in summary and "| If the unknowns go badly |" in summary
+    assert "| On what we have told the tool |" in summary
     header = (
         "| ID | Risk | Inherent | Mitigations in place | Recommended mitigations | Residual | Target | Owner "
         "| Review date |"
@@ -300,3 +313,25 @@ def test_ordinary_text_stays_readable(text):
 )
 def test_file_names(text, expected):
     assert filename(text) == expected
+
+
+@pytest.mark.parametrize("name", ["draft-chatbot", "high-risk-surveillance", "cloud-hr-payroll"])
+def test_the_summary_names_the_ten_actions_that_matter_most_red_flag_clearers_first(name, library):
+    from .conftest import ROOT
+
+    doc = documents.load(ROOT / "examples" / f"{name}.json", library)
+    context = register.context(doc, engine.score(doc, library), library)
+    top = context["top_actions"]
+    chosen = top["contract"] + top["governance"]
+    outstanding = context["actions"]["contract"] + context["actions"]["governance"]
+    assert len(chosen) == top["count"] == min(10, len(outstanding))
+    assert all(row in context["actions"][row["m"].where] for row in chosen)
+    forcing = {m for r in context["risks"] for f in r.red_flags if not f.cleared_in_residual for m in f.cleared_by}
+    clearers = {row["m"].id for row in outstanding if row["m"].id in forcing}
+    assert clearers <= {row["m"].id for row in chosen}
+    assert bool(clearers) == (name != "cloud-hr-payroll")  # the other two have red flags
+    summary = render(doc, library).split("## Appendix A")[0]
+    for row in chosen:
+        assert f"| {row['m'].id} |" in summary
+    left_out = [row["m"].id for row in outstanding if row not in chosen]
+    assert not any(f"| {mid} |" in summary for mid in left_out)

@@ -178,6 +178,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
             else:
                 actions[m.where].append(row)
     flags = [(r, f) for r in ordered(risks) for f in r.red_flags]
+    flagged = {r.id for r in risks if r.residual.forced_by_red_flag}
     overall = result.overall
     sources = {}
     for b in applying:
@@ -206,6 +207,8 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "established": overall["established"],
         "answer_next": result.answer_next,
         "actions": actions,
+        "top_actions": top_actions(actions, risks, method),
+        "flagged": flagged,
         "in_place": in_place,
         "declined": declined,
         "bidder_questions": [q for b in applying for q in b.bidder_questions],
@@ -231,6 +234,33 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
             "declined": "Declined",
         },
         "hash": _short_hash,
+    }
+
+
+TOP_ACTIONS = 10
+
+
+def top_actions(actions: dict[str, list[dict]], risks: list[RiskResult], method) -> dict:
+    """The outstanding actions that matter most, at most TOP_ACTIONS, split by where
+    they are done: first those that would clear a red flag now forcing a rating, then
+    those lowering the highest-rated risks, then those that take the most off the
+    scores of the risks they lower."""
+    by_id = {r.id: r for r in risks}
+
+    def weight(row: dict) -> tuple:
+        m = row["m"]
+        lowered = [by_id[rid] for rid in m.risks if rid in by_id]
+        clears = any(m.id in f.cleared_by and not f.cleared_in_residual for r in lowered for f in r.red_flags)
+        highest = max((method.rank(r.residual.rating) for r in lowered), default=-1)
+        taken = sum(r.residual.score for r in lowered) * (m.lowers_likelihood + m.lowers_impact)
+        return (not clears, -highest, -taken, m.id)
+
+    rows = [(where, row) for where in ("contract", "governance") for row in actions[where]]
+    chosen = sorted(rows, key=lambda x: weight(x[1]))[:TOP_ACTIONS]
+    return {
+        "contract": [row for where, row in chosen if where == "contract"],
+        "governance": [row for where, row in chosen if where == "governance"],
+        "count": len(chosen),
     }
 
 
