@@ -279,9 +279,30 @@ def calibrate(folder: Path, as_markdown: bool, output: Path | None, extra_banks:
     type=click.IntRange(min=1),
     help="Worker processes sharing the port and the database: about one per core for a team server.",
 )
+@click.option(
+    "--server-name",
+    "server_names",
+    multiple=True,
+    metavar="NAME",
+    help="A name people use to reach this server (risks.example.gov.uk): requests for any other are refused. "
+    "Repeatable.",
+)
+@click.option(
+    "--behind-proxy",
+    metavar="ADDRESS",
+    help="The address of the reverse proxy that serves HTTPS in front of the app (127.0.0.1): only its "
+    "X-Forwarded-Proto and X-Forwarded-For headers are believed. See the README.",
+)
 @banks_option
 def serve(
-    host: str, port: int, db_path: Path | None, threads: int, workers: int, extra_banks: tuple[Path, ...]
+    host: str,
+    port: int,
+    db_path: Path | None,
+    threads: int,
+    workers: int,
+    server_names: tuple[str, ...],
+    behind_proxy: str | None,
+    extra_banks: tuple[Path, ...],
 ) -> None:
     """Start the web app."""
     from . import server
@@ -300,11 +321,12 @@ def serve(
         )
         sys.exit(2)
     shown = "localhost" if not network else host
+    exposure = server.Exposure(network, server_names, behind_proxy)
     if workers > 1:
-        sys.exit(_serve_workers(host, port, db_path, threads, workers, network, extra_banks))
-    app = create_app(store, library, require_password=network)
+        sys.exit(_serve_workers(host, port, db_path, threads, workers, exposure, extra_banks))
+    app = create_app(store, library, require_password=network, trusted_hosts=exposure.trusted_hosts())
     click.echo(f"Forethought is running at http://{shown}:{port}/\nDatabase: {db_path}\nPress Ctrl+C to stop.")
-    server.serve(app, host, port, threads=threads)
+    server.serve(app, host, port, threads=threads, exposure=exposure)
 
 
 def _serve_workers(
@@ -313,12 +335,13 @@ def _serve_workers(
     db_path: Path,
     threads: int,
     workers: int,
-    network: bool,
+    exposure,
     extra_banks: tuple[Path, ...],
 ) -> int:
     """Bind the port here, once, then run the worker processes on it until Ctrl+C."""
     from . import server
 
+    network = exposure.network
     shown = "localhost" if not network else host
     try:
         sockets = server.listening_sockets(host, port)
@@ -329,7 +352,7 @@ def _serve_workers(
         f"Forethought is running at http://{shown}:{port}/ in {workers} worker processes\n"
         f"Database: {db_path}\nPress Ctrl+C to stop."
     )
-    args = server.worker_args(db_path, threads, network, extra_banks)
+    args = server.worker_args(db_path, threads, network, extra_banks, exposure)
     return server.supervise(sockets, args, workers)
 
 

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -46,12 +47,49 @@ SERVER_OPTIONS = {
     "clear_untrusted_proxy_headers": True,
 }
 
+# What is believed from a reverse proxy that terminates TLS: whether the browser's connection
+# was HTTPS, and the browser's address (for the sign-in throttle). Nothing else it sends.
+PROXY_HEADERS = frozenset({"x-forwarded-proto", "x-forwarded-for"})
 
-def serve(app, host: str, port: int, threads: int = 8) -> None:
+
+@dataclass(frozen=True)
+class Exposure:
+    """How people reach the app: on this computer only, or over the network; the names they
+    use for it (`--server-name`); and the reverse proxy in front, if any (`--behind-proxy`),
+    the only sender whose forwarded headers are believed."""
+
+    network: bool = False
+    names: tuple[str, ...] = ()
+    proxy: str | None = None
+
+    def trusted_hosts(self) -> tuple[str, ...] | None:
+        """The Host names the app answers to; None (any) on the network until names are given."""
+        from .web.hosts import LOOPBACK_NAMES
+
+        if self.network and not self.names:
+            return None
+        return (*self.names, *LOOPBACK_NAMES)
+
+    def waitress_options(self) -> dict:
+        options = dict(SERVER_OPTIONS)
+        if self.proxy:
+            options.update(trusted_proxy=self.proxy, trusted_proxy_headers=PROXY_HEADERS, trusted_proxy_count=1)
+        return options
+
+    def args(self) -> list[str]:
+        """The same, as a worker's command-line arguments."""
+        return [
+            *(["--network"] if self.network else []),
+            *(f"--server-name={name}" for name in self.names),
+            *([f"--behind-proxy={self.proxy}"] if self.proxy else []),
+        ]
+
+
+def serve(app, host: str, port: int, threads: int = 8, exposure: Exposure = Exposure()) -> None:
     """One process: waitress binds host:port itself and serves until Ctrl+C."""
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, host=host, port=port, threads=threads, **SERVER_OPTIONS)
+    waitress_serve(app, host=host, port=port, threads=threads, **exposure.waitress_options())
 
 
 # --- Several worker processes over one database ---------------------------------------------
@@ -117,9 +155,16 @@ class Worker:
             self.process.terminate()  # SIGTERM: the worker finishes what it is doing and exits
 
 
-def worker_args(db_path: Path, threads: int, require_password: bool, extra_banks: tuple[Path, ...]) -> list[str]:
+def worker_args(
+    db_path: Path,
+    threads: int,
+    require_password: bool,
+    extra_banks: tuple[Path, ...],
+    exposure: Exposure = Exposure(),
+) -> list[str]:
     """A worker's command-line arguments: plain strings, no shell, nothing pickled."""
     args = [f"--db={db_path}", f"--threads={threads}", *(f"--banks={path}" for path in extra_banks)]
+    args += exposure.args()
     return [*args, "--require-password"] if require_password else args
 
 
@@ -195,20 +240,27 @@ def worker_main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--banks", type=Path, action="append", default=[])
     parser.add_argument("--require-password", action="store_true")
+    parser.add_argument("--network", action="store_true")
+    parser.add_argument("--server-name", action="append", default=[])
+    parser.add_argument("--behind-proxy")
     options = parser.parse_args(argv)
+    exposure = Exposure(options.network, tuple(options.server_name), options.behind_proxy)
     sockets = _inherited_sockets(options.fd, options.shared)
     app = create_app(
-        Store(options.db), load_library(extra=tuple(options.banks)), require_password=options.require_password
+        Store(options.db),
+        load_library(extra=tuple(options.banks)),
+        require_password=options.require_password,
+        trusted_hosts=exposure.trusted_hosts(),
     )
     # SIGTERM from the parent: leave waitress's loop as Ctrl+C would, closing cleanly.
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    serve_sockets(app, sockets, threads=options.threads)
+    serve_sockets(app, sockets, threads=options.threads, exposure=exposure)
 
 
-def serve_sockets(app, sockets: list[socket.socket], threads: int = 8) -> None:
+def serve_sockets(app, sockets: list[socket.socket], threads: int = 8, exposure: Exposure = Exposure()) -> None:
     from waitress import serve as waitress_serve
 
-    waitress_serve(app, sockets=sockets, threads=threads, **SERVER_OPTIONS)
+    waitress_serve(app, sockets=sockets, threads=threads, **exposure.waitress_options())
 
 
 if __name__ == "__main__":

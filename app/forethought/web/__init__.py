@@ -10,6 +10,7 @@ password before any page that shows or changes an assessment.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from flask import Flask, redirect, render_template, request, session, url_for
@@ -22,7 +23,7 @@ from ..cache import Cache
 from ..loading import bundled_library
 from ..publishing import signing
 from ..store import Store
-from . import forms
+from . import forms, hosts, sessions
 from .rendering import FILTERS, GLOBALS, shown
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -40,6 +41,9 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+# A year, the usual for a site that will stay on HTTPS; no subdomains, as the app does not own them.
+HSTS = "max-age=31536000"
 
 # Pages anyone may see without signing in when a password is set.
 OPEN_ENDPOINTS = {"main.healthz", "static", "auth.sign_in"}
@@ -66,11 +70,20 @@ class SignInThrottle:
         self.store.give_back_sign_in_try(try_id)
 
 
-def create_app(store: Store | str | Path, library: Library | None = None, *, require_password: bool = False) -> Flask:
+def create_app(
+    store: Store | str | Path,
+    library: Library | None = None,
+    *,
+    require_password: bool = False,
+    trusted_hosts: Sequence[str] | None = None,
+) -> Flask:
+    """The app over a store. With `trusted_hosts` (hosts.LOOPBACK_NAMES on a laptop, the
+    server's names on a team server) a request for any other name is refused."""
     if not isinstance(store, Store):
         store = Store(store)
     library = library or bundled_library()
     app = Flask(__name__)
+    app.session_interface = sessions.SessionCookies()
     app.config.update(
         SECRET_KEY=store.secret("session_key"),
         SESSION_COOKIE_NAME="forethought_session",
@@ -109,6 +122,8 @@ def create_app(store: Store | str | Path, library: Library | None = None, *, req
     _register_template_helpers(app)
     _register_guards(app)
     _register_errors(app)
+    if trusted_hosts:
+        app.wsgi_app = hosts.TrustedHosts(app.wsgi_app, trusted_hosts, SECURITY_HEADERS)  # type: ignore[method-assign]
     return app
 
 
@@ -151,6 +166,10 @@ def _register_guards(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
+        if response.location:
+            response.location = hosts.same_site(response.location, request.host)
+        if request.is_secure:  # over HTTPS (itself, or from a trusted proxy): never plain HTTP again
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 
