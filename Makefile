@@ -43,6 +43,8 @@ lint: $(VENV)/.installed-test
 generate: $(VENV)/.installed
 	$(BIN)/forethought trust-bundled
 	$(BIN)/forethought bank-docs -o docs/banks.md
+	$(BIN)/forethought draft-docs atrs -o docs/atrs.md
+	$(BIN)/forethought draft-docs dpia -o docs/dpia.md
 	$(BIN)/forethought calibrate examples/calibration -o docs/calibration.md
 	for f in examples/*.json; do \
 	  $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \

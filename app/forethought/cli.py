@@ -201,6 +201,90 @@ def bank_docs_command(output: Path | None, extra_banks: tuple[Path, ...]) -> Non
     click.echo(f"Wrote {output}.", err=True)
 
 
+def _write_draft(output: Path | None, content: str | bytes) -> None:
+    """A drafted document to its file, or Markdown and JSON to the screen; never a half-written file."""
+    if output is None:
+        if isinstance(content, bytes):
+            click.echo("A Word or OpenDocument file needs somewhere to go: give -o FILE.", err=True)
+            sys.exit(2)
+        click.echo(content, nl=False)
+        return
+    try:
+        temporary = output.with_name(output.name + ".part")
+        if isinstance(content, bytes):
+            temporary.write_bytes(content)
+        else:
+            temporary.write_text(content, encoding="utf-8", newline="")
+        temporary.replace(output)
+    except OSError as e:
+        click.echo(f"Cannot write {output}: {e.strerror}.", err=True)
+        sys.exit(1)
+    click.echo(f"Wrote {output}.", err=True)
+
+
+def _scored_file(file: Path, extra_banks: tuple[Path, ...]):
+    from .scored import Scored
+
+    library = _library(extra_banks)
+    return Scored.score(_load_assessment(file, library), library)
+
+
+@cli.command("atrs")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True, help="Markdown or JSON."
+)
+@banks_option
+def atrs_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
+    """Draft an Algorithmic Transparency Recording Standard record from an assessment FILE."""
+    from . import atrs
+
+    scored = _scored_file(file, extra_banks)
+    try:
+        content = atrs.made(scored, fmt)
+    except atrs.NotApplicable as e:
+        click.echo(f"{file}: {e}", err=True)
+        sys.exit(1)
+    _write_draft(output, content)
+
+
+@cli.command("dpia")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "docx", "odt", "json"]),
+    default="md",
+    show_default=True,
+    help="Markdown, Word, OpenDocument or JSON.",
+)
+@banks_option
+def dpia_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
+    """Draft a data protection impact assessment (the ICO template's steps) from an assessment FILE."""
+    from . import dpia
+
+    scored = _scored_file(file, extra_banks)
+    try:
+        content = dpia.made(scored, fmt)
+    except dpia.NotApplicable as e:
+        click.echo(f"{file}: {e}", err=True)
+        sys.exit(1)
+    _write_draft(output, content)
+
+
+@cli.command("draft-docs")
+@click.argument("kind", type=click.Choice(["atrs", "dpia"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
+def draft_docs_command(kind: str, output: Path | None) -> None:
+    """Write the table of which answers fill which field of the ATRS or DPIA draft (docs/atrs.md, docs/dpia.md)."""
+    from . import atrs, dpia
+
+    library = _library(())
+    _write_draft(output, (atrs if kind == "atrs" else dpia).mapping_markdown(library))
+
+
 @cli.command("trust-bundled")
 def trust_bundled() -> None:
     """For maintainers (`make generate`): check the bundled content in full against its schemas

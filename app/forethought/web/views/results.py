@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ... import documents, register
+from ... import atrs, documents, dpia, register
 from ...banks import Bank
 from ...store import Conflict, Record
 from .. import forms, journey
@@ -30,6 +30,7 @@ def results(assessment_id: str):
         method=library().method,
         answer_link=answer_link,
         context=loaded.context(),
+        drafts=offered_drafts(loaded),
     )
     return render_template("results.html", loaded=loaded, body=body)
 
@@ -122,3 +123,32 @@ def register_json(assessment_id: str):
     return download(
         register.json_text(loaded.doc, loaded.result, library()), loaded.doc, "register.json", "application/json"
     )
+
+
+# The drafts the answers fill: an ATRS record where the algorithm bank applies, a DPIA where
+# personal data is used. Each is made once per version (Scored.once), never per request.
+DRAFT_TYPES = {
+    "md": "text/markdown",
+    "json": "application/json",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+}
+
+
+def offered_drafts(scored) -> dict[str, tuple[str, ...]]:
+    """The drafts this version can make, and their formats: what the results page links to."""
+    offered: dict[str, tuple[str, ...]] = {}
+    if atrs.applies(scored):
+        offered["atrs"] = atrs.FORMATS
+    if dpia.applies(scored) is not False:
+        offered["dpia"] = dpia.FORMATS
+    return offered
+
+
+@main.get("/a/<assessment_id>/<any(atrs, dpia):kind>-draft.<any(md, json, docx, odt):fmt>")
+def draft_download(assessment_id: str, kind: str, fmt: str):
+    loaded = load(assessment_id)
+    if fmt not in offered_drafts(loaded).get(kind, ()):
+        abort(404)
+    made = (atrs if kind == "atrs" else dpia).made(loaded, fmt)
+    return download(made, loaded.doc, f"{kind}-draft.{fmt}", DRAFT_TYPES[fmt])
