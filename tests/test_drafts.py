@@ -330,3 +330,19 @@ def test_the_commands_refuse_clearly(tmp_path):
     assert not (tmp_path / "x.md").exists()
     done = runner.invoke(cli, ["dpia", str(tmp_path / "missing.json")])
     assert done.exit_code == 1 and "Traceback" not in done.output
+
+
+def test_libreoffice_opens_the_dpia_files_and_prints_the_article_36_prompt(library, tmp_path):
+    import pypdf
+
+    from .office_suite import to_pdf
+
+    welfare = scored(WELFARE, library)
+    files = []
+    for fmt in ("docx", "odt"):
+        files.append(tmp_path / f"dpia-{fmt}.{fmt}")
+        files[-1].write_bytes(dpia.made(welfare, fmt))
+    for source, pdf in to_pdf(files, tmp_path / "pdf").items():
+        text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages).split())
+        assert "Prior consultation with the ICO (UK GDPR Article 36)" in text, source.name
+        assert all(r.id in text for r in dpia.high_residual(welfare)), source.name
