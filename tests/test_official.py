@@ -191,3 +191,4 @@ def test_official_definitions_are_trusted_by_hash_and_any_other_is_checked_in_fu
     published = json.loads((ROOT / "examples" / "published" / "town-centre-lfr.v1.json").read_text())
     published["publication"]["version"] = "one"
     assert [p.where for p in verify.check_shape(published, "lfr")] == ["/publication/version"]
+    assert checked[-2:] == [verify._envelope_validator(), verify.published_validator()]

@@ -136,6 +136,35 @@ def test_withdrawals_are_signed_and_an_added_or_edited_one_is_caught(tmp_path, d
     assert code == 1 and "it was added by someone else" in out
 
 
+def test_a_withdrawal_left_out_of_a_copy_is_caught_against_the_publishers_files(tmp_path, doc, library, keys):
+    """The copy without its withdrawal is the original file, byte for byte: only the publisher's
+    other files (its site, say) can show it. Verify and the site both take the signed withdrawal."""
+    original = make(doc, library, keys)
+    path = tmp_path / "v1.json"
+    path.write_text(json.dumps(original), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["withdraw", str(path), "--reason", "Superseded", "--keys-dir", keys.folder])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "publisher"
+    folder.mkdir()
+    (folder / "copy.json").write_text(json.dumps(original), encoding="utf-8")  # a copy someone kept from before
+    (folder / "v1.json").write_text(path.read_text(), encoding="utf-8")
+    built = CliRunner().invoke(cli, ["site", str(tmp_path / "site"), "--from", str(folder)])
+    assert built.exit_code == 0, built.output
+    index = json.loads((tmp_path / "site" / "index.json").read_text())
+    assert [e["withdrawn"] for e in index] == [True]
+
+    # The original on its own checks out; against the publisher's site it does not.
+    fingerprint = keys.current()["fingerprint"]
+    assert run_verify(tmp_path, original, "--key", fingerprint)[0] == 0
+    code, out = run_verify(tmp_path, original, "--key", fingerprint, "--previous", tmp_path / "site")
+    assert code == 1 and "WITHDRAWN by the publisher on" in out and "(Superseded)" in out, out
+    # Anyone can write a withdrawal; an unsigned one proves nothing about the publisher.
+    fake = copy.deepcopy(original) | {"withdrawal": {"withdrawn_at": "2026-12-09T09:00:00+00:00", "reason": "Fake"}}
+    assert verify.withdrawals_left_out(original, [fake]) == []
+    withdrawn = json.loads(path.read_text())
+    assert run_verify(tmp_path, withdrawn, "--key", fingerprint, "--previous", tmp_path / "site")[0] == 0
+
+
 def test_the_chain_of_versions_is_checked(tmp_path, doc, library, keys):
     one = make(doc, library, keys)
     two = make(doc, library, keys, version=2, previous=one["integrity"]["content_hash"])

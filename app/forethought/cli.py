@@ -622,7 +622,7 @@ def publish_command(
     click.echo(f"Signed with key {published['signature']['key']}.", err=True)
 
 
-def _echo_report(report, published: dict, chain: list[str]) -> None:
+def _echo_report(report, published: dict, chain: list[str], left_out: list[str]) -> None:
     """The verify report in words: hash, signature, withdrawal, chain, scores, rules, findings."""
     from .publishing import official
 
@@ -633,6 +633,8 @@ def _echo_report(report, published: dict, chain: list[str]) -> None:
     if report.withdrawal_signature:
         withdrawal = published["withdrawal"]
         click.echo(f"Withdrawn on {withdrawal['withdrawn_at'][:10]}: {withdrawal['reason']}")
+    for line in left_out:
+        click.echo(line + ".")
     for line in chain:
         click.echo(f"Chain of versions: {line}.")
     if report.ok:
@@ -676,7 +678,8 @@ def _echo_findings(report) -> None:
     "earlier",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Earlier versions (files or a folder): check the chain of versions too. Repeatable.",
+    help="The publisher's other files (files, or a folder such as its static site): check the chain of "
+    "versions, and that no withdrawal of this version was left out. Repeatable.",
 )
 def verify_command(
     file: Path, as_json: bool, keys: tuple[str, ...], keys_files: tuple[Path, ...], earlier: tuple[Path, ...]
@@ -692,12 +695,20 @@ def verify_command(
     published = _read_published(file)
     trusted = signing.trusted_from(keys, [_read_keys(p) for p in keys_files])
     report = verify.verify(published, str(file), trusted=trusted)
-    chain = verify.chain_problems([published, *_published_files(earlier)]) if earlier else []
-    passed = report.ok and report.official and not chain and (trusted is None or bool(report.signature.trusted))
+    others = _published_files(earlier)
+    chain = verify.chain_problems([published, *others]) if earlier else []
+    left_out = verify.withdrawals_left_out(published, others) if report.content_hash else []
+    passed = (
+        report.ok
+        and report.official
+        and not chain
+        and not left_out
+        and (trusted is None or bool(report.signature.trusted))
+    )
     if as_json:
-        click.echo(json.dumps({**report.to_dict(), "chain": chain}, indent=2, ensure_ascii=False))
+        click.echo(json.dumps({**report.to_dict(), "chain": chain, "left_out": left_out}, indent=2, ensure_ascii=False))
         sys.exit(0 if passed else 1)
-    _echo_report(report, published, chain)
+    _echo_report(report, published, chain, left_out)
     sys.exit(0 if passed else 1)
 
 
@@ -760,8 +771,22 @@ def _read_keys(path: Path) -> dict:
 
 
 def _published_files(paths: tuple[Path, ...]) -> list[dict]:
-    files = [f for p in paths for f in (sorted(p.glob("*.json")) if p.is_dir() else [p])]
-    return [_read_published(f) for f in files]
+    """The published files named, and those anywhere in the folders named (a static site's
+    folder holds every version's); other JSON in a folder (an index, a keys file) is passed over."""
+    from .publishing import verify
+
+    out = []
+    for path in paths:
+        for file in sorted(path.rglob("*.json")) if path.is_dir() else [path]:
+            data = _read_published(file)
+            if isinstance(data, dict) and data.get("format") == "forethought-published-assessment":
+                if not verify.check_shape(data, str(file)):
+                    out.append(data)
+                    continue
+            if not path.is_dir():
+                click.echo(f"{file} is not a published assessment.", err=True)
+                sys.exit(1)
+    return out
 
 
 @cli.group("keys")

@@ -273,9 +273,8 @@ def _inputs(keys: dict) -> str:
 def _versions(sources: list[Source], previous: _Previous) -> tuple[dict[str, list[_Version]], list[Problem]]:
     """Every version by publication, oldest first, and the problems of each one left out. A
     version built before is taken from the last build without being read."""
-    series: dict[str, list[_Version]] = {}
+    chosen: dict[tuple[str, int], _Version] = {}
     skipped: list[Problem] = []
-    seen: dict[tuple[str, int], str] = {}
     for source in sources:
         cached = previous.entry(source.identity)
         try:
@@ -287,15 +286,19 @@ def _versions(sources: list[Source], previous: _Previous) -> tuple[dict[str, lis
             continue
         publication = version.entry["publication"]
         key = (publication["id"], publication["version"])
-        if key in seen:
-            if seen[key] != version.entry["content_hash"]:
-                skipped.append(
-                    Problem(
-                        source.name, "/publication", f"a different document is already version {key[1]} of {key[0]}"
-                    )
-                )
-            continue
-        seen[key] = version.entry["content_hash"]
+        kept = chosen.get(key)
+        if kept is None:
+            chosen[key] = version
+        elif kept.entry["content_hash"] != version.entry["content_hash"]:
+            skipped.append(
+                Problem(source.name, "/publication", f"a different document is already version {key[1]} of {key[0]}")
+            )
+        elif version.entry["row"]["withdrawn_at"] and not kept.entry["row"]["withdrawn_at"]:
+            # Two copies of one version: a copy without the withdrawal is the original file, so the
+            # withdrawn one is the publisher's latest word (its signature is checked on its page).
+            chosen[key] = version
+    series: dict[str, list[_Version]] = {}
+    for key, version in chosen.items():
         series.setdefault(key[0], []).append(version)
     for versions in series.values():
         versions.sort(key=lambda v: v.entry["publication"]["version"])

@@ -127,9 +127,9 @@ def check_shape(published: Any, name: str) -> list[Problem]:
     as the bundled banks are, and anything else is checked in full."""
     if not isinstance(published, dict):
         return [Problem(name, "", "a published assessment must be a JSON object")]
-    problems = schema_problems(published, _envelope_validator(), name)
-    if problems or official.all_released(published["method"]):
-        return problems
+    if not schema_problems(published, _envelope_validator(), name) and official.all_released(published["method"]):
+        return []
+    # Every problem at once, in the definitions too.
     return schema_problems(published, published_validator(), name)
 
 
@@ -226,8 +226,16 @@ def chain_problems(documents: list[dict]) -> list[str]:
     """What breaks each publication's chain of versions: a version missing, or one whose
     previous content hash is not the content hash of the version before it."""
     series: dict[str, list[dict]] = {}
+    copies = set()
     for document in documents:
-        series.setdefault(document["publication"]["id"], []).append(document)
+        copy = (
+            document["publication"]["id"],
+            document["publication"]["version"],
+            document["integrity"]["content_hash"],
+        )
+        if copy not in copies:  # the same version twice (a site holds each version's file) is one version
+            copies.add(copy)
+            series.setdefault(copy[0], []).append(document)
     out = []
     for publication_id, versions in sorted(series.items()):
         versions.sort(key=lambda d: d["publication"]["version"])
@@ -244,6 +252,30 @@ def chain_problems(documents: list[dict]) -> list[str]:
         if first["publication"]["version"] == 1 and first["publication"].get("previous_content_hash"):
             out.append(f"{publication_id}: version 1 names a version before it")
     return out
+
+
+def withdrawals_left_out(published: dict, others: list[dict]) -> list[str]:
+    """A withdrawn version passed round without its withdrawal is the original file, byte for
+    byte, so no check of one file can show it. Given the publisher's other copies (its site, or
+    files from it), this names each signed withdrawal of this very version that this copy lacks."""
+    if published.get("withdrawal"):
+        return []
+    this = (published["publication"]["id"], published["publication"]["version"], published["integrity"]["content_hash"])
+    publisher = signing.check_publication(published, None)
+    for other in others:
+        if not other.get("withdrawal"):
+            continue
+        if (other["publication"]["id"], other["publication"]["version"], other["integrity"]["content_hash"]) != this:
+            continue
+        signed = signing.check_withdrawal(other, None)
+        # Only the publisher can withdraw: an unsigned record, or one signed for someone else, proves nothing.
+        if signed and signed.status == "valid" and signed.organisation == publisher.organisation:
+            withdrawal = other["withdrawal"]
+            return [
+                f"WITHDRAWN by the publisher on {str(withdrawal['withdrawn_at'])[:10]} ({withdrawal['reason']}): "
+                "this copy leaves out the signed withdrawal"
+            ]
+    return []
 
 
 def _describe(where: str) -> str:
@@ -321,7 +353,7 @@ def findings(published: dict, doc: dict, library: Library, result: dict, today: 
         if q["id"] in high_impact
     ]
     out += [
-        Finding("withheld", r["pointer"], f"{r['pointer']} is withheld: {r['reason']}")
+        Finding("withheld", r["pointer"], f"{_withheld_words(r['pointer'], library)} is withheld: {r['reason']}")
         for r in published.get("redactions", [])
     ]
     out += [
@@ -340,8 +372,22 @@ def _unevidenced(banks: list[dict]) -> list[Finding]:
         if m["status"] == "in_place" and not m["evidence"] and m["id"] not in seen:
             seen.add(m["id"])
             how = "by the team" if m["in_place_by"] == "team" else "by the answers"
-            out.append(Finding("no_evidence", m["id"], f"{m['id']} is claimed in place ({how}) with no evidence given"))
+            title = m["action"].split(". ")[0].rstrip(".")
+            out.append(
+                Finding(
+                    "no_evidence", m["id"], f"{m['id']} ({title}) is claimed in place {how}, with no evidence given"
+                )
+            )
     return out
+
+
+def _withheld_words(pointer: str, library: Library) -> str:
+    """A withheld field by its question, "The note on SV-13 (Police requests)", not its pointer."""
+    label = publish.field_label(pointer)
+    keys = pointer.strip("/").split("/")
+    question = library.questions.get(keys[3]) if len(keys) == 5 and keys[0] == "banks" else None
+    label = f"{label} ({question.short})" if question else label
+    return label[:1].upper() + label[1:]
 
 
 def _high_impact_questions(library: Library) -> dict[str, str]:
