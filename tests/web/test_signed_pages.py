@@ -67,3 +67,26 @@ def test_the_review_page_and_the_site_say_when_a_key_is_not_theirs(client_reques
     assert json.loads((tmp_path / "site" / "keys.json").read_text())["keys"] == listing["keys"]
     mine = (tmp_path / "site" / "p" / document["publication"]["id"] / "v1" / "index.html").read_text()
     assert "one of the keys this site publishes" in mine
+
+
+def test_the_review_page_catches_a_copy_that_leaves_out_a_withdrawal(client_request, store, aid):
+    """The copy someone kept from before the withdrawal is the original, byte for byte: the
+    review page compares it with this site's own signed record of the version."""
+    url = publish(client_request, aid)
+    original = json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+    client_request.post(f"/a/{aid}/published/1/withdraw", {"reason": "Superseded by the new contract"})
+    _, response = client_request.post(
+        "/review/",
+        {"file": (io.BytesIO(json.dumps(original).encode()), "kept.json")},
+        content_type="multipart/form-data",
+    )
+    page = client_request.get(response.headers["Location"])
+    assert "WITHDRAWN by the publisher on" in page.text and "leaves out the signed withdrawal" in page.text
+    withdrawn = json.loads(client_request.client.get(url + ".json").get_data(as_text=True))
+    _, response = client_request.post(
+        "/review/",
+        {"file": (io.BytesIO(json.dumps(withdrawn).encode()), "now.json")},
+        content_type="multipart/form-data",
+    )
+    page = client_request.get(response.headers["Location"])
+    assert "leaves out the signed withdrawal" not in page.text and "Withdrawn" in page.text

@@ -12,7 +12,7 @@ from .. import escape
 from ..canonical import digest
 from ..files import parse_json
 from ..problems import ProblemsFound
-from ..publishing import reading
+from ..publishing import reading, verify
 from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
@@ -119,6 +119,7 @@ def view(key: str):
         decisions=reading.DECISIONS,
         body=body,
         known_keys=keys().fingerprints(),
+        left_out=left_out(scored),
         findings_html=rendered_once(
             scored, "review_findings.html", findings=scored.report.findings, labels=FINDING_LABELS
         ),
@@ -126,6 +127,19 @@ def view(key: str):
         if form.target.data
         else rendered_once(scored, "review_targets.html", targets=targets, selected=None),
     )
+
+
+def left_out(scored: reading.Verified) -> list[str]:
+    """A withdrawal this app signed for this very version that the file leaves out: the copy
+    without it is the original file, so only the publisher's own record can show it."""
+    publication = scored.publication
+    try:
+        if scored.withdrawal or not store().published_withdrawn_at(publication["id"], publication["version"]):
+            return []
+        ours = store().published_document(publication["id"], publication["version"])
+    except NotFound:
+        return []
+    return verify.withdrawals_left_out(scored.published, [ours])
 
 
 @review.get("/<key>/report.md")
