@@ -278,3 +278,16 @@ def _plain_source(source: dict) -> str:
     text = f"{source['publisher']}, {source['title']} ({source['date']})"
     text += f": {source['url']}" if source.get("url") else ""
     return text + (f". {source['note']}" if source.get("note") else "")
+
+
+def offered(scored, formats: dict[str, tuple[str, ...]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The drafts a scored version can make, each with the formats `formats` allows for it:
+    an ATRS record where the algorithm bank applies, a DPIA unless no personal data is used."""
+    from . import atrs, dpia  # they build on this module
+
+    found = []
+    if atrs.applies(scored):
+        found.append(("atrs", formats.get("atrs", ())))
+    if dpia.applies(scored) is not False:
+        found.append(("dpia", formats.get("dpia", ())))
+    return [(kind, fmts) for kind, fmts in found if fmts]

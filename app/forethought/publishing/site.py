@@ -7,6 +7,7 @@ and that also work opened straight from disk.
     OUT/p/<publication>/v<n>/index.html              each version, with
     OUT/p/<publication>/v<n>/assessment.json         its published JSON,
     OUT/p/<publication>/v<n>/register.md, .csv       and its register
+    OUT/p/<publication>/v<n>/atrs-draft.md, .json    and the drafts it fills (ATRS, DPIA)
     OUT/p/<publication>/diff-<a>-<b>.html            what changed between versions
     OUT/.forethought-build/                          what this build made, for the next one
 
@@ -32,7 +33,7 @@ from typing import Any
 
 import jinja2
 
-from .. import register, resources
+from .. import atrs, dpia, drafts, register, resources
 from ..canonical import digest
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
@@ -86,6 +87,21 @@ class StaticLinks:
 
     def keys(self) -> str:
         return self.prefix + "keys.json"
+
+    def drafts(self, scored) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The ATRS and DPIA drafts written beside a version: (kind, [(format, address)])."""
+        p = scored.publication
+        base = f"{self.prefix}p/{p['id']}/v{p['version']}"
+        return [(kind, [(f, f"{base}/{kind}-draft.{f}") for f in fmts]) for kind, fmts in _drafts(scored)]
+
+
+# The site writes each version's drafts as text only (Markdown and JSON): a Word or OpenDocument
+# file takes a tenth of a second or more to make, and a site rebuild writes every version.
+SITE_DRAFTS = {"atrs": ("md", "json"), "dpia": ("md", "json")}
+
+
+def _drafts(scored) -> list[tuple[str, tuple[str, ...]]]:
+    return drafts.offered(scored, SITE_DRAFTS)
 
 
 @lru_cache(maxsize=1)
@@ -393,6 +409,9 @@ def _write_publication(write: _Writer, publication_id: str, versions: list[_Vers
         files.append(write(f"{base}/assessment.json", json.dumps(scored.published, ensure_ascii=False) + "\n"))
         files.append(write(f"{base}/register.md", scored.register()))
         files.append(write(f"{base}/register.csv", register.csv_text(scored.result)))
+        for kind, fmts in _drafts(scored):
+            made = atrs.made if kind == "atrs" else dpia.made
+            files += [write(f"{base}/{kind}-draft.{f}", made(scored, f)) for f in fmts]
         if i == len(scoreds) - 1:
             # The latest version is also the publication's own page, one folder up.
             files.append(write(f"p/{publication_id}/index.html", _version_page(env, scored, version_rows, 2, known)))

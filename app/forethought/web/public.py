@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 
-from .. import register
+from .. import atrs, dpia, drafts, office, register
 from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import opendata, reading
@@ -29,6 +29,10 @@ from .helpers import kept, keys, rendered_once
 public = Blueprint("public", __name__, url_prefix="/published")
 
 DOWNLOADS = {"json": "application/json", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+# The drafts the published answers fill, made from the published document, so what it
+# withholds stays withheld in every format.
+DRAFT_FORMATS = {"atrs": ("md", "json"), "dpia": ("md", "docx", "odt", "json")}
+DRAFT_TYPES = {**DOWNLOADS, "docx": office.DOCX_TYPE, "odt": office.ODT_TYPE}
 
 
 class AppLinks:
@@ -65,6 +69,20 @@ class AppLinks:
 
     def keys(self) -> str:
         return url_for("public.keys_json")
+
+    def drafts(self, scored) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The ATRS and DPIA drafts of a published version: (kind, [(format, address)])."""
+        p = scored.publication
+        return [
+            (
+                kind,
+                [
+                    (fmt, url_for("public.draft", publication_id=p["id"], version=p["version"], kind=kind, fmt=fmt))
+                    for fmt in fmts
+                ],
+            )
+            for kind, fmts in drafts.offered(scored, DRAFT_FORMATS)
+        ]
 
 
 def store():
@@ -256,6 +274,20 @@ def download(publication_id: str, version: int, ext: str):
         text,
         mimetype=DOWNLOADS[ext],
         headers={"Content-Disposition": f'attachment; filename="{stem}-v{version}-{suffix}.{ext}"'},
+    )
+
+
+@public.get("/<publication_id>/v/<int:version>/<any(atrs, dpia):kind>-draft.<any(md, json, docx, odt):fmt>")
+def draft(publication_id: str, version: int, kind: str, fmt: str):
+    scored = load(publication_id, version)
+    if fmt not in dict(drafts.offered(scored, DRAFT_FORMATS)).get(kind, ()):
+        abort(404)
+    made = (atrs if kind == "atrs" else dpia).made(scored, fmt)
+    stem = filename(scored.published.get("title"), default="assessment")
+    return Response(
+        made,
+        mimetype=DRAFT_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{stem}-v{version}-{kind}-draft.{fmt}"'},
     )
 
 

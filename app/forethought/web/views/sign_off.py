@@ -209,6 +209,9 @@ class PreviewLinks(AppLinks):
     def diff(self, publication_id: str, old: int, new: int) -> str:
         return "#changes" if new == self.preview_version else super().diff(publication_id, old, new)
 
+    def drafts(self, scored) -> list:
+        return []  # a version not yet published has no drafts to download
+
 
 def _publish_page(loaded, form):
     return render_template(
