@@ -449,14 +449,29 @@ def set_password(db_path: Path | None, password: str) -> None:
 
     from . import server
     from .store import Store
-    from .web import PASSWORD_SETTING
+    from .web import PASSWORD_SETTING, sessions
 
     if len(password) < 10:
         click.echo("Use a password of at least 10 characters.", err=True)
         sys.exit(1)
     db_path = db_path or server.default_db_path()
-    Store(db_path).set_setting(PASSWORD_SETTING, generate_password_hash(password))
-    click.echo(f"Password set for {db_path}.")
+    store = Store(db_path)
+    store.set_setting(PASSWORD_SETTING, generate_password_hash(password))
+    ended = sessions.end_everyone(store)
+    click.echo(f"Password set for {db_path}." + (f" Signed out {ended} sessions: sign in again." if ended else ""))
+
+
+@cli.command("sign-out-everyone")
+@db_option
+def sign_out_everyone(db_path: Path | None) -> None:
+    """End every signed-in session at once, e.g. when a laptop with the app open is lost."""
+    from . import server
+    from .store import Store
+    from .web import sessions
+
+    db_path = db_path or server.default_db_path()
+    ended = sessions.end_everyone(Store(db_path))
+    click.echo(f"Signed out {ended} session{'s' if ended != 1 else ''} of {db_path}.")
 
 
 def _carried_forward(earlier: dict, redactions: list[dict], lift: tuple[str, ...]) -> list[dict]:

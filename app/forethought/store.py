@@ -187,6 +187,18 @@ def m006_signed_withdrawals(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_sign_in_sessions(db: Database) -> None:
+    # Each signed-in session, by a digest of the random key its cookie holds (so the file alone
+    # opens none): a session ends when it is signed out, revoked or has timed out, in every copy
+    # of its cookie and every worker at once.
+    db["sign_in_sessions"].create(
+        {"key_digest": str, "account": str, "started": float, "seen": float, "ended": float},
+        pk="key_digest",
+        not_null={"started", "seen"},
+    )
+
+
 def _like(text: str) -> str:
     """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -348,6 +360,38 @@ class Store:
         """Forget one try, e.g. one that gave the right password."""
         with self._write() as db:
             db.execute("DELETE FROM sign_in_tries WHERE id = ?", [try_id])
+
+    # --- signed-in sessions ---------------------------------------------------
+
+    def start_session(self, key_digest: str, at: float, account: str | None = None) -> None:
+        with self._write() as db:
+            db["sign_in_sessions"].insert({"key_digest": key_digest, "account": account, "started": at, "seen": at})
+
+    def session_alive(self, key_digest: str, at: float, idle: float, longest: float) -> bool:
+        """Whether the session is live at `at`: not ended, used within `idle` seconds and begun
+        within `longest`. A live one is marked as seen (at most once a minute: a read, not a write,
+        on most requests); one that has timed out is ended."""
+        row = self.db.execute(
+            "SELECT started, seen, ended FROM sign_in_sessions WHERE key_digest = ?", [key_digest]
+        ).fetchone()
+        if row is None or row[2] is not None:
+            return False
+        started, seen, _ = row
+        if at - seen > idle or at - started > longest:
+            self.end_sessions(at, key_digest)
+            return False
+        if at - seen > 60:
+            with self._write() as db:
+                db.execute("UPDATE sign_in_sessions SET seen = ? WHERE key_digest = ?", [at, key_digest])
+        return True
+
+    def end_sessions(self, at: float, key_digest: str | None = None) -> int:
+        """End one session, or every session (a new password, an administrator's revoke); how many."""
+        where, args = ("AND key_digest = ?", [key_digest]) if key_digest else ("", [])
+        with self._write() as db:
+            return db.execute(
+                f"UPDATE sign_in_sessions SET ended = ? WHERE ended IS NULL {where}", [at, *args]
+            ).rowcount
 
     # --- assessments ----------------------------------------------------------
 

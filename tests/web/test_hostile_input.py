@@ -98,3 +98,36 @@ def test_nor_a_public_page_the_review_page_or_the_static_site(client_request, st
     assert any("Safegnp.exe" in p.read_text() for p in written)
     for path in written:
         assert hidden_in(path.read_text()) == [], path
+
+
+# Each a way to leave the site that a browser would follow: it drops tabs and line breaks from
+# an address and reads a backslash as a slash.
+AWAY = ["/%09/evil.example", "/%0A/evil.example", "/%0D/evil.example", "/%0D%0A/evil.example", "//evil.example/"]
+AWAY += ["/\\evil.example", "/%5Cevil.example", "https://evil.example/", "/%2F/evil.example", "%09//evil.example"]
+AWAY += ["/%20/evil.example", "/%E2%80%A8/evil.example", "javascript:alert(1)"]
+
+
+@pytest.mark.parametrize("target", AWAY)
+def test_a_next_target_that_could_leave_the_site_is_not_followed(client_request, target):
+    _, response = client_request.post(f"/your-name?next={target}", {"name": "Priya"})
+    assert response.headers["Location"] == "/"
+
+
+def test_a_next_target_on_this_site_is_followed(client_request):
+    _, response = client_request.post("/your-name?next=/a/abc/results%3Fx%3D1", {"name": "Priya"})
+    assert response.headers["Location"] == "/a/abc/results?x=1"
+
+
+@pytest.mark.parametrize("target", AWAY[:5])
+def test_signing_in_with_such_a_target_stays_on_the_site(store, target):
+    from werkzeug.security import generate_password_hash
+
+    from forethought.loading import bundled_library
+    from forethought.web import PASSWORD_SETTING, create_app
+
+    from .conftest import ClientRequest
+
+    store.set_setting(PASSWORD_SETTING, generate_password_hash("correct horse battery"))
+    locked = ClientRequest(create_app(store, bundled_library(), require_password=True).test_client())
+    _, response = locked.post(f"/sign-in?next={target}", {"password": "correct horse battery"})
+    assert response.headers["Location"] == "/"

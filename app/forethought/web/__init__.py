@@ -155,7 +155,11 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_guards(app: Flask) -> None:
     @app.before_request
     def require_sign_in():
-        if app.config["REQUIRE_PASSWORD"] and not session.get("signed_in"):
+        if not app.config["REQUIRE_PASSWORD"] or request.endpoint in ("static", "main.healthz"):
+            return None
+        if session.get("signed_in") and not sessions.live(app.extensions["forethought"]["store"], app.config):
+            session.clear()  # signed out elsewhere, revoked or timed out: this copy of the cookie too
+        if not session.get("signed_in"):
             if request.endpoint not in OPEN_ENDPOINTS and not (request.endpoint or "").startswith("public."):
                 return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
         return None

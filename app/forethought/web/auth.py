@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from . import forms
+from . import forms, sessions
 from .helpers import bind, safe_next, submitted
 
 auth = Blueprint("auth", __name__)
@@ -28,8 +28,7 @@ def sign_in():
             status = 429
         elif valid and check_password(current_app.extensions["forethought"]["store"], form.password.data):
             throttle.give_back(taken)
-            session.clear()
-            session["signed_in"] = True
+            sessions.begin(current_app.extensions["forethought"]["store"])
             return redirect(safe_next(request.args.get("next")))
         elif valid:
             form.password.errors = ["That password is not right"]
@@ -41,7 +40,7 @@ def sign_in():
 def sign_out():
     form = bind(forms.ConfirmForm)
     submitted(form)
-    session.clear()
+    sessions.end(current_app.extensions["forethought"]["store"])
     if not current_app.config["REQUIRE_PASSWORD"]:
         abort(404)
     flash("You have signed out.", "success")

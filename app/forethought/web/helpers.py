@@ -4,6 +4,7 @@ the request with their CSRF context, uploads, and same-site redirects."""
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
+from urllib.parse import urlsplit
 
 from flask import Response, abort, current_app, render_template, request, session, url_for
 from markupsafe import Markup
@@ -55,10 +56,16 @@ def submitted(form) -> bool:
 
 
 def safe_next(target: str | None) -> str:
-    """Only follow a same-site path after a form, never an address elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.home")
+    """Only follow a path on this site after a form, never an address elsewhere. A browser
+    drops tabs and line breaks from an address and reads a backslash as a slash, so
+    "/<tab>/evil.example" is "//evil.example": a target with any of them, a space or any other
+    character that is not printable, is not followed, nor one that names a site."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return url_for("main.home")
+    if "\\" in target or " " in target or not target.isprintable():
+        return url_for("main.home")
+    parts = urlsplit(target)
+    return target if not (parts.scheme or parts.netloc) else url_for("main.home")
 
 
 def download(text: str, doc: dict, suffix: str, mimetype: str) -> Response:
