@@ -285,9 +285,12 @@ def offered(scored, formats: dict[str, tuple[str, ...]]) -> list[tuple[str, tupl
     an ATRS record where the algorithm bank applies, a DPIA unless no personal data is used."""
     from . import atrs, dpia  # they build on this module
 
-    found = []
-    if atrs.applies(scored):
-        found.append(("atrs", formats.get("atrs", ())))
-    if dpia.applies(scored) is not False:
-        found.append(("dpia", formats.get("dpia", ())))
-    return [(kind, fmts) for kind, fmts in found if fmts]
+    def find() -> list[tuple[str, tuple[str, ...]]]:
+        found = []
+        if atrs.applies(scored):
+            found.append(("atrs", formats.get("atrs", ())))
+        if dpia.applies(scored) is not False:
+            found.append(("dpia", formats.get("dpia", ())))
+        return [(kind, fmts) for kind, fmts in found if fmts]
+
+    return scored.once(("drafts offered", tuple(sorted(formats.items()))), find)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ... import atrs, documents, dpia, register
+from ... import atrs, documents, dpia, drafts, office, register
 from ...banks import Bank
 from ...store import Conflict, Record
 from .. import forms, journey
@@ -130,25 +130,20 @@ def register_json(assessment_id: str):
 DRAFT_TYPES = {
     "md": "text/markdown",
     "json": "application/json",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "odt": "application/vnd.oasis.opendocument.text",
+    "docx": office.DOCX_TYPE,
+    "odt": office.ODT_TYPE,
 }
 
 
-def offered_drafts(scored) -> dict[str, tuple[str, ...]]:
+def offered_drafts(scored) -> list[tuple[str, tuple[str, ...]]]:
     """The drafts this version can make, and their formats: what the results page links to."""
-    offered: dict[str, tuple[str, ...]] = {}
-    if atrs.applies(scored):
-        offered["atrs"] = atrs.FORMATS
-    if dpia.applies(scored) is not False:
-        offered["dpia"] = dpia.FORMATS
-    return offered
+    return drafts.offered(scored, {"atrs": atrs.FORMATS, "dpia": dpia.FORMATS})
 
 
 @main.get("/a/<assessment_id>/<any(atrs, dpia):kind>-draft.<any(md, json, docx, odt):fmt>")
 def draft_download(assessment_id: str, kind: str, fmt: str):
     loaded = load(assessment_id)
-    if fmt not in offered_drafts(loaded).get(kind, ()):
+    if fmt not in dict(offered_drafts(loaded)).get(kind, ()):
         abort(404)
     made = (atrs if kind == "atrs" else dpia).made(loaded, fmt)
     return download(made, loaded.doc, f"{kind}-draft.{fmt}", DRAFT_TYPES[fmt])
