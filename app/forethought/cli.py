@@ -909,7 +909,14 @@ def _count(n: int, noun: str) -> str:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The organisation's keys.json to publish (default: the keys beside the database).",
 )
-def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...], keys_file: Path | None) -> None:
+@click.option(
+    "--base-url",
+    help="The address the site will be served from, e.g. https://example.org/risk/: each version "
+    "whose profile names an ocid then gets an OCDS release package (OCDS links are absolute).",
+)
+def site_command(
+    outdir: Path, db_path: Path | None, sources: tuple[Path, ...], keys_file: Path | None, base_url: str | None
+) -> None:
     """Write every published assessment as a static website in OUTDIR.
 
     Pages, JSON, Markdown, CSV and an index for machines; it works from any
@@ -917,9 +924,12 @@ def site_command(outdir: Path, db_path: Path | None, sources: tuple[Path, ...], 
     --from, it uses the app's default database."""
     from .publishing import site
 
+    if base_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base_url):
+        click.echo(f"--base-url must be a web address like https://example.org/risk/, not {base_url!r}.", err=True)
+        sys.exit(1)
     listing = _site_keys(db_path, sources, keys_file)
     try:
-        built = site.build(outdir, _site_sources(db_path, sources), listing)
+        built = site.build(outdir, _site_sources(db_path, sources), listing, base_url)
     except ProblemsFound as e:
         _fail_with(e, "No published assessment could be read and re-scored: no site was written")
     skipped = built.skipped

@@ -37,7 +37,7 @@ from .. import atrs, dpia, drafts, register, resources
 from ..canonical import digest
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
-from . import opendata, reading, verify
+from . import ocds, opendata, reading, verify
 
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
 STATIC = Path(__file__).parent.parent / "web" / "static"
@@ -50,8 +50,9 @@ COMPARE_LIMIT = 12
 class StaticLinks:
     static = True
 
-    def __init__(self, depth: int):
+    def __init__(self, depth: int, base_url: str | None = None):
         self.prefix = "../" * depth
+        self.base_url = base_url
 
     def index(self, **filters) -> str:
         return self.prefix + "index.html"
@@ -87,6 +88,14 @@ class StaticLinks:
 
     def keys(self) -> str:
         return self.prefix + "keys.json"
+
+    def ocds(self, scored) -> str | None:
+        """The version's OCDS release package: written only where the site knows its own address,
+        since OCDS links are absolute, and the profile names an ocid to join it to."""
+        p = scored.publication
+        if not self.base_url or not ocds.ocids(scored.published):
+            return None
+        return f"{self.prefix}p/{p['id']}/v{p['version']}/ocds.json"
 
     def drafts(self, scored) -> list[tuple[str, list[tuple[str, str]]]]:
         """The ATRS and DPIA drafts written beside a version: (kind, [(format, address)])."""
@@ -182,10 +191,12 @@ def _read_published(path: Path) -> Any:
     return document
 
 
-def _version_page(env: jinja2.Environment, scored, version_rows: list[dict], depth: int, known: set[str]) -> str:
+def _version_page(
+    env: jinja2.Environment, scored, version_rows: list[dict], depth: int, known: set[str], base_url: str | None
+) -> str:
     """A version's page, with links that climb `depth` folders to the site's top."""
     return env.get_template("public/version.html").render(
-        links=StaticLinks(depth),
+        links=StaticLinks(depth, base_url),
         s=scored,
         answers=reading.answers(scored),
         versions=version_rows,
@@ -274,11 +285,11 @@ def _load_json(path: Path) -> Any:
         return None
 
 
-def _inputs(keys: dict) -> str:
+def _inputs(keys: dict, base_url: str | None) -> str:
     """A digest of everything but the versions that a page depends on: this package's code and
     templates, the official releases and the keys listing."""
     package = Path(__file__).parent.parent
-    parts = [digest(keys)]
+    parts = [digest(keys), str(base_url)]
     for folder in (package, resources.reports_dir(), resources.bundled("schemas")):
         for path in sorted(folder.rglob("*")):
             if path.suffix in {".py", ".html", ".css", ".j2", ".json", ".sha256"} and path.is_file():
@@ -331,7 +342,7 @@ def _scored(version: _Version) -> reading.Verified:
     return version.scored
 
 
-def build(out: Path, sources: list[Source], keys: dict | None = None) -> Built:
+def build(out: Path, sources: list[Source], keys: dict | None = None, base_url: str | None = None) -> Built:
     """Write the site from every version that can be re-scored; one that cannot is left out,
     its problems named in `skipped`. Raises ProblemsFound, writing nothing, if none can be.
     `keys` is the organisation's public keys listing, published as keys.json; each page says
@@ -340,7 +351,7 @@ def build(out: Path, sources: list[Source], keys: dict | None = None) -> Built:
     What the last build into `out` made is remembered in `out/.forethought-build/`: a
     publication none of whose versions changed is not read, verified or written again."""
     keys = keys or {"organisation": None, "keys": []}
-    inputs = _inputs(keys)
+    inputs = _inputs(keys, base_url)
     previous = _Previous(out, inputs)
     # Read and re-score every new version before writing anything, so pages only link to versions shown.
     series, skipped = _versions(sources, previous)
@@ -357,7 +368,7 @@ def build(out: Path, sources: list[Source], keys: dict | None = None) -> Built:
             unchanged += 1
             continue
         try:
-            files = _write_publication(writer, publication_id, versions, known)
+            files = _write_publication(writer, publication_id, versions, known, base_url)
         except ProblemsFound as e:
             skipped += e.problems
             del series[publication_id]
@@ -394,7 +405,9 @@ class _Writer:
         return relative
 
 
-def _write_publication(write: _Writer, publication_id: str, versions: list[_Version], known: set[str]) -> list[str]:
+def _write_publication(
+    write: _Writer, publication_id: str, versions: list[_Version], known: set[str], base_url: str | None
+) -> list[str]:
     """Every page and file of one publication; the paths written."""
     env = environment()
     scoreds = [_scored(v) for v in versions]
@@ -403,7 +416,9 @@ def _write_publication(write: _Writer, publication_id: str, versions: list[_Vers
     for i, scored in enumerate(scoreds):
         n = scored.publication["version"]
         base = f"p/{publication_id}/v{n}"
-        files.append(write(f"{base}/index.html", _version_page(env, scored, version_rows, 3, known)))
+        files.append(write(f"{base}/index.html", _version_page(env, scored, version_rows, 3, known, base_url)))
+        if StaticLinks(3, base_url).ocds(scored):
+            files.append(write(f"{base}/ocds.json", _ocds_text(scored, f"{base_url.rstrip('/')}/{base}")))
         # Compact, as stored: the hash is over canonical JSON, so layout changes nothing, and
         # an indented dump of a 400 KB file costs more than verifying it.
         files.append(write(f"{base}/assessment.json", json.dumps(scored.published, ensure_ascii=False) + "\n"))
@@ -414,7 +429,8 @@ def _write_publication(write: _Writer, publication_id: str, versions: list[_Vers
             files += [write(f"{base}/{kind}-draft.{f}", made(scored, f)) for f in fmts]
         if i == len(scoreds) - 1:
             # The latest version is also the publication's own page, one folder up.
-            files.append(write(f"p/{publication_id}/index.html", _version_page(env, scored, version_rows, 2, known)))
+            page = _version_page(env, scored, version_rows, 2, known, base_url)
+            files.append(write(f"p/{publication_id}/index.html", page))
         if i > 0:
             before = scoreds[i - 1]
             page = env.get_template("public/diff.html").render(
@@ -422,6 +438,18 @@ def _write_publication(write: _Writer, publication_id: str, versions: list[_Vers
             )
             files.append(write(f"p/{publication_id}/diff-{before.publication['version']}-{n}.html", page))
     return files
+
+
+def _ocds_text(scored: reading.Verified, address: str) -> str:
+    """The version's OCDS release package, its links under the site's own `address` for it."""
+    links = {"html": f"{address}/index.html", "json": f"{address}/assessment.json"}
+    data = ocds.package(
+        scored.published,
+        package_url=f"{address}/ocds.json",
+        link=links.__getitem__,
+        rating_labels={r.id: r.label for r in scored.library.method.ratings},
+    )
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def _write_compare(write: _Writer, latest: list[_Version], previous: _Previous, out: Path) -> dict:

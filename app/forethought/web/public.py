@@ -22,7 +22,7 @@ from flask import (
 from .. import atrs, dpia, drafts, office, register
 from ..escape import filename
 from ..problems import ProblemsFound
-from ..publishing import opendata, reading
+from ..publishing import ocds, opendata, reading
 from ..store import NotFound
 from .helpers import kept, keys, rendered_once
 
@@ -69,6 +69,15 @@ class AppLinks:
 
     def keys(self) -> str:
         return url_for("public.keys_json")
+
+    def ocds(self, scored) -> str | None:
+        """The version's OCDS release package, if its profile names an ocid to join it to."""
+        p = scored.publication
+        return (
+            url_for("public.ocds_package", publication_id=p["id"], version=p["version"])
+            if ocds.ocids(scored.published)
+            else None
+        )
 
     def drafts(self, scored) -> list[tuple[str, list[tuple[str, str]]]]:
         """The ATRS and DPIA drafts of a published version: (kind, [(format, address)])."""
@@ -274,6 +283,33 @@ def download(publication_id: str, version: int, ext: str):
         text,
         mimetype=DOWNLOADS[ext],
         headers={"Content-Disposition": f'attachment; filename="{stem}-v{version}-{suffix}.{ext}"'},
+    )
+
+
+@public.get("/<publication_id>/v/<int:version>/ocds.json")
+def ocds_package(publication_id: str, version: int):
+    """The version as an OCDS release package: its risk register as planning documents of each
+    contracting process its profile names."""
+    scored = load(publication_id, version)
+    data = scored.once("ocds", lambda: ocds_data(scored))
+    if data is None:
+        abort(404)
+    return Response(json.dumps(data, indent=2, ensure_ascii=False) + "\n", mimetype="application/json")
+
+
+def ocds_data(scored: reading.Verified) -> dict | None:
+    p = scored.publication
+
+    def link(ext: str) -> str:
+        if ext == "html":
+            return url_for("public.version", publication_id=p["id"], version=p["version"], _external=True)
+        return url_for("public.download", publication_id=p["id"], version=p["version"], ext=ext, _external=True)
+
+    return ocds.package(
+        scored.published,
+        package_url=url_for("public.ocds_package", publication_id=p["id"], version=p["version"], _external=True),
+        link=link,
+        rating_labels={r.id: r.label for r in scored.library.method.ratings},
     )
 
 
