@@ -45,6 +45,8 @@ generate: $(VENV)/.installed
 	$(BIN)/forethought bank-docs -o docs/banks.md
 	$(BIN)/forethought draft-docs atrs -o docs/atrs.md
 	$(BIN)/forethought draft-docs dpia -o docs/dpia.md
+	$(BIN)/forethought atrs examples/welfare-fraud-risk-scoring.json -o examples/drafts/welfare-fraud-risk-scoring.atrs.md
+	$(BIN)/forethought dpia examples/welfare-fraud-risk-scoring.json -o examples/drafts/welfare-fraud-risk-scoring.dpia.md
 	$(BIN)/forethought calibrate examples/calibration -o docs/calibration.md
 	for f in examples/*.json; do \
 	  $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \

@@ -346,3 +346,11 @@ def test_libreoffice_opens_the_dpia_files_and_prints_the_article_36_prompt(libra
         text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages).split())
         assert "Prior consultation with the ICO (UK GDPR Article 36)" in text, source.name
         assert all(r.id in text for r in dpia.high_residual(welfare)), source.name
+
+
+@pytest.mark.parametrize("kind", ["atrs", "dpia"])
+def test_the_checked_in_example_drafts_are_current(library, kind):
+    """Run `make generate` after changing a bank, the engine or a draft's data file."""
+    written = (ROOT / "examples" / "drafts" / f"{WELFARE.stem}.{kind}.md").read_text(encoding="utf-8")
+    module = atrs if kind == "atrs" else dpia
+    assert written == module.made(scored(WELFARE, library), "md"), "stale: run make generate"
