@@ -159,6 +159,9 @@ def test_the_welfare_dpia_names_every_high_residual_risk_with_the_article_36_pro
     headings = re.findall(r"^## (.*)$", text, re.M)
     steps = [s["title"] for s in data["steps"]]
     assert [h for h in headings if h.startswith("Step")] == steps
+    # The wide tables of steps 5 and 6, and the risks still high, print on A4 landscape.
+    word = python_docx.Document(io.BytesIO(dpia.made(welfare, "docx")))
+    assert [round(s.page_width.cm, 1) for s in word.sections] == [21.0, 29.7, 21.0]
     for office_format in ("docx", "odt"):
         words = office_text(dpia.made(welfare, office_format), office_format)
         assert data["article_36"]["prompt"] in words

@@ -88,7 +88,7 @@ def _draft(scored: Scored) -> Draft:
     risks = _risks(scored)
     parts = []
     for step in data["steps"]:
-        part = Part(step["id"], step["title"])
+        part = Part(step["id"], step["title"], landscape="table" in step)
         if step.get("table") == "risks":
             part.items = _assessed(risks, scored)
         elif step.get("table") == "measures":
@@ -223,7 +223,7 @@ def _options(r: RiskResult) -> list[str]:
 def _article_36(scored: Scored) -> Part:
     data = spec()["article_36"]
     high = high_residual(scored)
-    part = Part("article_36", data["heading"])
+    part = Part("article_36", data["heading"], landscape=True)
     if not high:
         part.items = [Note(data["none"])]
         return part

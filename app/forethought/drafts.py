@@ -76,6 +76,7 @@ class Part:
     key: str
     title: str
     items: list = field(default_factory=list)  # Entry, Table and Note, in order
+    landscape: bool = False  # wide tables: the office files print this part on A4 landscape
 
 
 @dataclass
@@ -238,7 +239,11 @@ def office_document(draft: Draft, subject: str):
 
     blocks: list = [office.Heading(draft.title, 1)]
     blocks += [office.Paragraph(line) for line in draft.intro]
+    landscape = False
     for part in draft.parts:
+        if part.landscape != landscape:
+            landscape = part.landscape
+            blocks.append(office.Page(landscape=landscape))
         blocks.append(office.Heading(part.title, 1))
         for item in part.items:
             blocks += _office_item(office, item)
