@@ -35,7 +35,7 @@ def test_the_wheel_carries_the_content(wheel):
         assert f"forethought/questionnaires/{path.name}" in names
     for path in ROOT.glob("schemas/*.json"):
         assert f"forethought/schemas/{path.name}" in names
-    for path in ROOT.glob("reports/*.j2"):
+    for path in [*ROOT.glob("reports/*.j2"), *ROOT.glob("reports/*.json")]:
         assert f"forethought/reports/{path.name}" in names
     assert "forethought/scoring/default.json" in names
     assert "forethought/web/static/forethought.css" in names

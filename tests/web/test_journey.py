@@ -224,7 +224,7 @@ def test_results_actions_and_the_register(client_request, store):
     page, _ = client_request.post(
         f"/a/{aid}/surveillance/actions", {f"{mitigation}-due": "next spring"}, expected_status=200
     )
-    assert "Enter a date like 2027-03-31" in page.text
+    assert "Date must be a real date, like 27 3 2027" in page.text
 
     register_md = client_request.client.get(f"/a/{aid}/register.md")
     assert register_md.headers["Content-Disposition"] == 'attachment; filename="town-centre-cameras-register.md"'

@@ -83,7 +83,7 @@ def test_the_site_from_the_database_leaves_out_a_version_that_cannot_be_read(
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
     bad_id, good_id = bad["publication"]["id"], good["publication"]["id"]
     assert f"{bad_id} version 1" in result.stderr and "at most 200" in result.stderr, result.stderr
-    assert "for 1 published assessments (1 versions)" in result.stdout
+    assert "for 1 published assessment (1 version)" in result.stdout
     assert (out / "p" / good_id / "v1" / "index.html").is_file()
     assert not (out / "p" / bad_id).exists()
     # In the app its page says why it cannot be shown, rather than failing.

@@ -93,7 +93,8 @@ def test_every_change_is_in_the_history_with_who_and_what(client_request, store)
         {"bank": "profile", "item": "PR-11", "field": "value", "before": "from_10k", "after": "over_1m"},
     ]
     page = client_request.get(f"/a/{aid}/history")
-    assert "Priya Shah" in page.text and "PR-11 value: “from_10k” → “over_1m”" in " ".join(page.text.split())
+    said = " ".join(page.text.split())
+    assert "Priya Shah" in said and "PR-11 People affected, answer: “10,000 to 100,000” → “More than 1 million”" in said
 
 
 def test_a_save_that_changes_nothing_adds_no_history(client_request, store):

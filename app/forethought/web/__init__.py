@@ -46,7 +46,7 @@ SECURITY_HEADERS = {
 HSTS = "max-age=31536000"
 
 # Pages anyone may see without signing in when a password is set.
-OPEN_ENDPOINTS = {"main.healthz", "static", "auth.sign_in"}
+OPEN_ENDPOINTS = {"main.healthz", "main.favicon", "static", "auth.sign_in"}
 
 
 class SignInThrottle:

@@ -20,13 +20,14 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, FileField, Form, HiddenField, StringField, TextAreaField
 from wtforms.csrf.session import SessionCSRF
 from wtforms.utils import unset_value
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
 from ..escape import filename, visible
 from ..publishing import publish
+from . import dates
 
 
 class BaseForm(Form):
@@ -202,30 +203,12 @@ class DateField(QuestionField):
     def process(self, formdata, data=None, extra_filters=None):
         self.process_errors = []
         self.parse_error = None
-        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in ("day", "month", "year")):
-            parts = {p: (formdata.get(f"{self.name}-{p}") or "").strip() for p in ("day", "month", "year")}
-            self.parts = parts
-            self.data = None
-            if not any(parts.values()):
-                return
-            missing = [p for p in ("day", "month", "year") if not parts[p]]
-            if missing:
-                self.parse_error = f"Date must include a {' and a '.join(missing)}"
-                return
-            try:
-                self.data = dt.date(int(parts["year"]), int(parts["month"]), int(parts["day"])).isoformat()
-                if not 1900 <= int(parts["year"]) <= 2200:
-                    raise ValueError
-            except ValueError:
-                self.data = None
-                self.parse_error = "Date must be a real date, like 27 3 2027"
+        if formdata is not None and any(f"{self.name}-{p}" in formdata for p in dates.PARTS):
+            self.parts = {p: formdata.get(f"{self.name}-{p}") or "" for p in dates.PARTS}
+            self.data, self.parse_error = dates.from_parts(self.parts)
         else:
             self.data = None if data is unset_value else data
-            if self.data:
-                d = dt.date.fromisoformat(self.data)
-                self.parts = {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
-            else:
-                self.parts = {"day": "", "month": "", "year": ""}
+            self.parts = dates.parts_of(self.data)
 
     def pre_validate(self, form):
         if self.parse_error:
@@ -346,14 +329,32 @@ class ActionsForm(BaseForm):
 
 
 class DateText(StringField):
-    """A date typed as YYYY-MM-DD in a small table cell; empty is fine."""
+    """A date entered as three boxes (name-day, name-month, name-year), or typed into one box
+    by a script or an older page; stored as ISO. Empty is fine."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.parse_error = None
+        boxes = {p: (formdata.get(f"{self.name}-{p}") or "") for p in dates.PARTS} if formdata is not None else {}
+        if any(v.strip() for v in boxes.values()):
+            self.parts = boxes
+        elif formdata is not None and (formdata.get(self.name) or "").strip():
+            typed = dates.typed(formdata.get(self.name) or "")
+            self.parts = typed or {"day": formdata.get(self.name) or "", "month": "", "year": ""}
+            iso, self.parse_error = dates.read(typed)
+            self.data = iso or ""
+            return
+        else:
+            self.data = "" if data is unset_value or data is None else data
+            self.parts = dates.parts_of(self.data)
+            return
+        iso, self.parse_error = dates.from_parts(self.parts)
+        self.data = iso or ""
 
     def pre_validate(self, form):
-        if self.data and self.data.strip():
-            try:
-                dt.date.fromisoformat(self.data.strip())
-            except ValueError:
-                raise ValidationError("Enter a date like 2027-03-31") from None
+        # A date that cannot be read says only that: no "enter the date" on top of it.
+        if self.parse_error:
+            raise StopValidation(self.parse_error)
 
 
 def _choice_validator(allowed: tuple[str, ...], message: str):
@@ -478,11 +479,11 @@ class PublishForm(BaseForm):
 
     def validate_date(self, field):
         if not (field.data or "").strip():
-            raise ValidationError("Enter the date of the sign-off, like 2027-03-31")
+            raise ValidationError("Enter the date of the sign-off")
 
     def validate_dpo_date(self, field):
         if (self.dpo_name.data or "").strip() and not (field.data or "").strip():
-            raise ValidationError("Enter the date the data protection officer signed it off, like 2027-03-31")
+            raise ValidationError("Enter the date the data protection officer signed it off")
         if (field.data or "").strip() and not (self.dpo_name.data or "").strip():
             raise ValidationError("Enter the data protection officer's name, or leave their date empty")
 

@@ -24,11 +24,12 @@ from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import ocds, opendata, reading
 from ..store import NotFound
+from . import dates
 from .helpers import kept, keys, rendered_once
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
-DOWNLOADS = {"json": "application/json", "md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+DOWNLOADS = {"json": "application/json", "md": "text/markdown", "csv": "text/csv"}
 # The drafts the published answers fill, made from the published document, so what it
 # withholds stays withheld in every format.
 DRAFT_FORMATS = {"atrs": ("md", "json"), "dpia": ("md", "docx", "odt", "json")}
@@ -66,6 +67,9 @@ class AppLinks:
 
     def css(self) -> str:
         return url_for("static", filename="forethought.css")
+
+    def icon(self) -> str:
+        return url_for("static", filename="favicon.svg")
 
     def keys(self) -> str:
         return url_for("public.keys_json")
@@ -144,11 +148,23 @@ def page_numbers(page: int, pages: int) -> list[int | None]:
 def index():
     """One page of the latest versions, filtered, ordered and counted in SQL."""
     args = {k: request.args.get(k, "").strip() for k in reading.FILTERS}
+    typed, date_errors = {}, {}
+    for key in ("from", "to"):
+        # The date input's three boxes; a link may still carry one ISO date (?from=2026-01-01).
+        if any(f"{key}-{p}" in request.args for p in dates.PARTS):
+            typed[key] = {p: request.args.get(f"{key}-{p}", "") for p in dates.PARTS}
+            iso, problem = dates.from_parts(typed[key])
+            args[key] = iso or ""
+            if problem:
+                date_errors[key] = problem
     requested = request.args.get("page", 1, type=int) or 1
+    if date_errors:
+        return _index(args, requested, typed, date_errors)
     return kept(("index", tuple(args.items()), requested), lambda: _index(args, requested))
 
 
-def _index(args: dict, requested: int) -> str:
+def _index(args: dict, requested: int, typed: dict | None = None, date_errors: dict | None = None) -> str:
+    """The listing page; `typed` is what was typed into date boxes that could not be read."""
     rows, matching = store().published_listing(args, offset=(max(requested, 1) - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     pages = max(1, -(-matching // PAGE_SIZE))
     page = min(max(requested, 1), pages)
@@ -171,6 +187,8 @@ def _index(args: dict, requested: int) -> str:
         bank_titles=bank_titles(),
         method=current_app.extensions["forethought"]["library"].method,
         decisions=reading.DECISIONS,
+        date_parts={k: (typed or {}).get(k) or dates.parts_of(args[k]) for k in ("from", "to")},
+        date_errors=date_errors or {},
     )
 
 

@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from .. import documents
 from ..escape import visible
+from . import dates, wording
 
 SAFE_SCHEMES = ("https://", "http://", "mailto:", "#")
 
@@ -86,5 +87,5 @@ def shown(value: object) -> object:
 
 
 # What every template may use, in the app and in the static site alike.
-FILTERS = {"markdown": markdown_html, "when": when}
-GLOBALS = {"about": documents.about}
+FILTERS = {"markdown": markdown_html, "when": when, "date": dates.long_date}
+GLOBALS = {"about": documents.about, "answer_text": wording.answer_text}

@@ -16,7 +16,7 @@ from ..publishing import reading, verify
 from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
-from . import forms
+from . import forms, wording
 from .helpers import bind, keys, rendered_once, store, submitted, who
 from .public import verified
 
@@ -106,6 +106,7 @@ def view(key: str):
         answers=reading.answers(scored),
         context=scored.context(),
     )
+    choices = scored.once(("review target choices",), lambda: _target_choices(scored, targets))
     return render_template(
         "review.html",
         s=scored,
@@ -125,7 +126,8 @@ def view(key: str):
         ),
         target_options=None
         if form.target.data
-        else rendered_once(scored, "review_targets.html", targets=targets, selected=None),
+        else rendered_once(scored, "review_targets.html", targets=choices, selected=None),
+        target_choices=choices,
     )
 
 
@@ -140,6 +142,10 @@ def left_out(scored: reading.Verified) -> list[str]:
     except NotFound:
         return []
     return verify.withdrawals_left_out(scored.published, [ours])
+
+
+def _target_choices(scored: reading.Verified, targets: list[str]) -> list[tuple[str, str]]:
+    return wording.target_choices(targets, {r.id: r.title for r in scored.result.risks}, scored.library.questions)
 
 
 @review.get("/<key>/report.md")
@@ -157,11 +163,13 @@ def report(key: str):
             today=dt.date.today().isoformat(),
             findings=scored.report.findings,
             questions=scored.library.questions,
+            decisions=reading.DECISIONS,
+            about=dict(_target_choices(scored, sorted({n["target"] for n in notes}))),
         )
     )
     stem = escape.filename(scored.published.get("title"), default="assessment")
     return Response(
         text,
-        mimetype="text/markdown; charset=utf-8",
+        mimetype="text/markdown",
         headers={"Content-Disposition": f'attachment; filename="{stem}-review.md"'},
     )

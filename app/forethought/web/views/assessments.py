@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ... import documents
 from ...problems import ProblemsFound
-from .. import forms, journey
+from .. import forms, journey, wording
 from ..helpers import bind, download, kept, library, store, submitted
 from ..records import create, load
 from . import main
@@ -22,6 +22,12 @@ PAGE_SIZE = 50
 def healthz():
     """A trivial route: the benchmark's baseline, and a check that the app is up."""
     return Response("ok\n", mimetype="text/plain")
+
+
+@main.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says: our own icon, not a 404."""
+    return current_app.send_static_file("favicon.ico")
 
 
 @main.get("/")
@@ -122,4 +128,5 @@ def duplicate(assessment_id: str):
 @main.get("/a/<assessment_id>/history")
 def history(assessment_id: str):
     loaded = load(assessment_id)
-    return render_template("history.html", loaded=loaded, entries=store().history(assessment_id))
+    entries = [{**e, "changes": wording.change_rows(library(), e["changes"])} for e in store().history(assessment_id)]
+    return render_template("history.html", loaded=loaded, entries=entries)

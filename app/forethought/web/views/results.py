@@ -108,13 +108,13 @@ def register_page(assessment_id: str):
 @main.get("/a/<assessment_id>/register.md")
 def register_markdown(assessment_id: str):
     loaded = load(assessment_id)
-    return download(loaded.register(), loaded.doc, "register.md", "text/markdown; charset=utf-8")
+    return download(loaded.register(), loaded.doc, "register.md", "text/markdown")
 
 
 @main.get("/a/<assessment_id>/register.csv")
 def register_csv(assessment_id: str):
     loaded = load(assessment_id)
-    return download(register.csv_text(loaded.result), loaded.doc, "register.csv", "text/csv; charset=utf-8")
+    return download(register.csv_text(loaded.result), loaded.doc, "register.csv", "text/csv")
 
 
 @main.get("/a/<assessment_id>/register.json")

@@ -1,0 +1,124 @@
+"""The rough edges a new user hit (issue 13), each checked through the app's own pages:
+labels not codes, dates typed and shown as people do, the icon and the header links,
+the download headers and the register's wording."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from forethought.cli import cli
+from forethought.loading import bundled_library
+from forethought.web import dates
+
+from ..conftest import ROOT
+from .test_publishing import NOTE, aid, publish  # noqa: F401 (aid is a fixture)
+
+LIBRARY = bundled_library()
+
+
+def test_the_icon_is_served_and_every_page_names_it(client_request):
+    response = client_request.client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    assert response.data[:4] == b"\x00\x00\x01\x00"
+    page = client_request.get("/")
+    icon = page.find("link", rel="icon")["href"]
+    assert client_request.client.get(icon).status_code == 200
+
+
+def test_the_header_links_to_the_public_register_and_the_review_page(client_request):
+    page = client_request.get("/")
+    nav = {a.get_text(strip=True): a["href"] for a in page.select("header nav a")}
+    assert nav["Published"] == "/published/" and nav["Review"] == "/review/"
+
+
+def test_downloads_say_their_character_set_once(client_request, aid):  # noqa: F811
+    for url in (f"/a/{aid}/register.md", f"/a/{aid}/register.csv"):
+        assert client_request.client.get(url).headers["Content-Type"].count("charset") == 1, url
+    public = publish(client_request, aid)
+    for url in (public + ".md", public + ".csv"):
+        assert client_request.client.get(url).headers["Content-Type"].count("charset") == 1, url
+
+
+def test_the_history_says_what_changed_in_words(client_request, aid):  # noqa: F811
+    page = client_request.get(f"/a/{aid}/profile/screening")
+    form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    client_request.post(f"/a/{aid}/profile/screening", {**form, "PR-17": "dont_know"})
+    text = " ".join(client_request.get(f"/a/{aid}/history").text.split())
+    assert (
+        "PR-17 Part in decisions, answer: “None: it is not used for decisions about individuals” → “Don't know”" in text
+    )
+    assert "dont_know" not in text
+
+
+def test_dates_are_typed_as_people_type_them_and_shown_in_words(client_request, aid):  # noqa: F811
+    page = client_request.get(f"/a/{aid}/surveillance/actions")
+    risk = next(r.id for r in LIBRARY.bank("surveillance").risks)
+    assert page.find("input", attrs={"name": f"{risk}-review_date-day"})
+    client_request.post(
+        f"/a/{aid}/surveillance/actions",
+        {f"{risk}-review_date-day": "15", f"{risk}-review_date-month": "Jan", f"{risk}-review_date-year": "2027"},
+    )
+    page = client_request.get(f"/a/{aid}/results")
+    assert "Review by 15 January 2027." in " ".join(page.find(id=risk).text.split())
+    # A date typed into one box, the British way, is read too (a script or an older page).
+    client_request.post(f"/a/{aid}/surveillance/actions", {f"{risk}-review_date": "15/01/2027"})
+    page, _ = client_request.post(
+        f"/a/{aid}/surveillance/actions",
+        {f"{risk}-review_date-day": "31", f"{risk}-review_date-month": "2", f"{risk}-review_date-year": "2027"},
+        expected_status=200,
+    )
+    assert page.find("a", href=f"#{risk}-review_date-day").text == "Date must be a real date, like 27 3 2027"
+
+
+def test_the_date_reader():
+    assert dates.from_parts({"day": "1", "month": "April", "year": "2027"}) == ("2027-04-01", None)
+    assert dates.from_parts({"day": "1", "month": "", "year": "2027"}) == (None, "Date must include a month")
+    assert dates.read(dates.typed("15/01/2027")) == ("2027-01-15", None)
+    assert dates.read(dates.typed("next spring"))[1] == "Date must be a real date, like 27 3 2027"
+    assert dates.long_date("2027-04-01") == "1 April 2027"
+
+
+def test_the_public_filter_takes_a_date_in_three_boxes(client_request, aid):  # noqa: F811
+    publish(client_request, aid)
+    page = client_request.get("/published/?from-day=1&from-month=1&from-year=2000")
+    assert page.select("tbody tr")
+    page = client_request.get("/published/?from-day=1&from-month=1&from-year=2199")
+    assert not page.select("tbody tr")
+    page = client_request.get("/published/?from-day=31&from-month=2&from-year=2027")
+    assert "Date must be a real date" in page.find(id="from-error").text
+
+
+def test_a_review_names_things_by_their_titles(client_request, aid):  # noqa: F811
+    url = publish(client_request, aid, withhold={NOTE: "Identifies a refuge"})
+    review_url = client_request.client.get("/review/published/" + url.split("/")[2] + "/1").headers["Location"]
+    page = client_request.get(review_url)
+    options = {o["value"]: o.get_text() for o in page.select("select#target option")}
+    risk = next(r for r in LIBRARY.bank("surveillance").risks)
+    assert options[risk.id] == f"Risk {risk.id}: {risk.title}"
+    assert options["SV-18"] == "Question SV-18: " + LIBRARY.questions["SV-18"].short
+    text = " ".join(page.text.split())
+    assert f"The note on SV-18 ({LIBRARY.questions['SV-18'].short}) is withheld: Identifies a refuge" in text
+    assert "/banks/surveillance" not in text
+    claimed = [li.text for li in page.select("li") if "is claimed in place" in li.text]
+    assert claimed and all(re.match(r"[A-Z]{2}-M\d+ \(\w", c) for c in claimed)
+    client_request.post(review_url, {"target": risk.id, "note": "Ask for the test results"})
+    report = client_request.client.get(review_url + "/report.md").get_data(as_text=True)
+    assert "| Decision under review | Proceed with conditions," in report
+    assert f"| Risk {risk.id}: {risk.title} | Ask for the test results |" in report
+    assert "proceed\\_with\\_conditions" not in report
+
+
+def test_the_register_lists_what_does_not_apply_on_its_own_and_ends_sentences_once():
+    text = (ROOT / "examples" / "cctv-upgrade.md").read_text(encoding="utf-8")
+    assert "\n\nRisks that do not apply, and the answers that rule them out:\n" in text
+    assert not re.search(r"[a-z]\.\.(\s|$)", text)
+
+
+def test_the_site_command_counts_in_good_english(tmp_path):
+    out = tmp_path / "site"
+    one = ROOT / "examples" / "published" / "town-centre-lfr.v1.json"
+    result = CliRunner().invoke(cli, ["site", str(out), "--from", str(one)])
+    assert "for 1 published assessment (1 version)" in result.output, result.output
+    assert (out / "static" / "favicon.svg").exists()
