@@ -357,3 +357,9 @@ def test_the_checked_in_example_drafts_are_current(library, kind):
     written = (ROOT / "examples" / "drafts" / f"{WELFARE.stem}.{kind}.md").read_text(encoding="utf-8")
     module = atrs if kind == "atrs" else dpia
     assert written == module.made(scored(WELFARE, library), "md"), "stale: run make generate"
+
+
+def test_a_rating_the_dpia_data_does_not_know_is_read_as_high():
+    """A published file may carry another scoring method, with bands of its own."""
+    assert dpia._overall("catastrophic") == "High"
+    assert dpia._overall("low") == "Low"

@@ -70,7 +70,7 @@ def _make(scored: Scored, fmt: str) -> str | bytes:
 def high_residual(scored: Scored) -> list[RiskResult]:
     """The risks still high once every planned measure is done (the cautious reading), in register order."""
     data = spec()
-    return [r for r in _risks(scored) if data["overall"][r.target.rating] == data["high"]]
+    return [r for r in _risks(scored) if _overall(r.target.rating) == data["high"]]
 
 
 def _risks(scored: Scored) -> list[RiskResult]:
@@ -123,8 +123,15 @@ def _words(score: Score) -> tuple[str, str, str]:
     return (
         data["likelihood"][str(score.likelihood)],
         data["severity"][str(score.impact)],
-        data["overall"][score.rating],
+        _overall(score.rating),
     )
+
+
+def _overall(rating: str) -> str:
+    """A rating as the ICO's overall risk. A rating the data file does not know (a published file
+    scored with another method's bands) is read as high: the cautious reading, as everywhere."""
+    data = spec()
+    return data["overall"].get(rating, data["high"])
 
 
 def _assessed(risks: list[RiskResult], scored: Scored) -> list:
