@@ -50,7 +50,21 @@ def _fail_with(e: ProblemsFound, what: str = "The question banks have problems")
     sys.exit(1)
 
 
-@click.group()
+class _Commands(click.Group):
+    """Every command: a full disk, a read-only folder, a busy or damaged database is a message
+    saying what to do and status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from .faults import Unusable
+
+        try:
+            return super().invoke(ctx)
+        except Unusable as e:
+            click.echo(str(e), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="forethought")
 def cli() -> None:
     """Forethought: assess what could go wrong for the public before you buy a
@@ -396,7 +410,9 @@ def serve(
     library = _library(extra_banks)
     db_path = db_path or server.default_db_path()
     store = Store(db_path)
-    network = not server.is_loopback(host)
+    store.check()  # a damaged file is refused now, not found out by someone's save
+    # Behind a proxy, people reach even 127.0.0.1 from the network.
+    network = not server.is_loopback(host) or behind_proxy is not None
     if network and not store.setting(PASSWORD_SETTING):
         click.echo(
             f"Refusing to listen on {host}: anyone on the network could read and change assessments.\n"
@@ -472,6 +488,59 @@ def sign_out_everyone(db_path: Path | None) -> None:
     db_path = db_path or server.default_db_path()
     ended = sessions.end_everyone(Store(db_path))
     click.echo(f"Signed out {ended} session{'s' if ended != 1 else ''} of {db_path}.")
+
+
+@cli.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+def backup_command(target: Path, db_path: Path | None) -> None:
+    """Copy the database to TARGET, consistent even while the app is running and saving
+    (SQLite's backup API). The signing keys are not in it: back up their folder too."""
+    from . import server
+    from .publishing import signing
+    from .store import Store
+
+    db_path = db_path or server.default_db_path()
+    if not db_path.exists():
+        click.echo(f"There is no database at {db_path}.", err=True)
+        sys.exit(1)
+    if target.exists():
+        click.echo(f"{target} already exists: choose a new name, so no backup is overwritten.", err=True)
+        sys.exit(1)
+    store = Store(db_path)
+    store.check()
+    store.backup_to(target)
+    click.echo(
+        f"Backed up {store.count()} assessments and {store.published_count()} published versions "
+        f"from {db_path} to {target}.\nThe signing keys are not in the backup: keep a copy of "
+        f"{signing.keys_beside(db_path).folder} somewhere safe and private."
+    )
+
+
+@cli.command("restore")
+@click.argument("backup", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the database.")
+def restore_command(backup: Path, db_path: Path | None, yes: bool) -> None:
+    """Replace the database with BACKUP (made by `forethought backup`). The database it replaces
+    is kept beside it first. Stop the app before restoring, and start it again after."""
+    import datetime as dt
+
+    from . import server
+    from .store import Store, backup_problem
+
+    db_path = db_path or server.default_db_path()
+    problem = backup_problem(backup)
+    if problem:
+        click.echo(f"{backup} cannot be restored: {problem}. Nothing was changed.", err=True)
+        sys.exit(1)
+    if not yes:
+        click.confirm(f"Replace everything in {db_path} with {backup}?", abort=True, err=True)
+    store = Store(db_path)
+    kept = db_path.with_name(f"{db_path.stem}.before-restore-{dt.datetime.now():%Y%m%d-%H%M%S}{db_path.suffix}")
+    store.backup_to(kept)
+    store.restore_from(backup)
+    click.echo(f"Restored {store.count()} assessments from {backup} into {db_path}. What it replaced is in {kept}.")
 
 
 def _carried_forward(earlier: dict, redactions: list[dict], lift: tuple[str, ...]) -> list[dict]:

@@ -24,6 +24,8 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from . import faults
+
 migrations = Migrations("forethought")
 
 
@@ -277,17 +279,82 @@ def new_id() -> str:
     return secrets.token_urlsafe(9)
 
 
+def backup_problem(path: Path) -> str | None:
+    """Why a file is not a Forethought database that can be restored from, or None. Read only:
+    checking a backup never changes it."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            whole = [tuple(r) for r in conn.execute("PRAGMA quick_check").fetchall()] == [("ok",)]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        return f"it is not a database Forethought can read ({e})"
+    if not whole:
+        return "it is damaged (SQLite's quick check found errors in it)"
+    if "assessments" not in tables:
+        return "it is not a Forethought database (it holds no assessments table)"
+    return None
+
+
 class Store:
     """One SQLite file. Connections are per thread, as the server runs requests on several."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._writes = 0  # this store's commits, for change_marker
-        db = self.db
-        db.enable_wal()
-        migrations.apply(db)
+        with self.faults_explained():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = self.db
+            db.enable_wal()
+            migrations.apply(db)
+
+    @contextmanager
+    def faults_explained(self) -> Iterator[None]:
+        """A full disk, a read-only folder, a busy or damaged database raised as faults.Unusable,
+        which says what happened and what to do; any other error as it was."""
+        try:
+            yield
+        except (OSError, sqlite3.Error) as e:
+            fault = faults.explain(e, self.path)
+            if fault is None:
+                raise
+            raise faults.Unusable(fault) from e
+
+    def check(self) -> None:
+        """SQLite's quick check of the whole file (every page, not every index entry): raises
+        faults.Unusable if any part of it is damaged, as a server must not start on such a file."""
+        with self.faults_explained():
+            rows = self.db.execute("PRAGMA quick_check").fetchall()
+        if [tuple(r) for r in rows] != [("ok",)]:
+            raise faults.Unusable(faults.damaged(self.path))
+
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the whole database in `target`, taken while the app may be saving
+        (SQLite's online backup API): written beside it first, so `target` is whole or absent."""
+        partial = target.with_name(target.name + ".part")
+        with self.faults_explained():
+            partial.unlink(missing_ok=True)
+            copy = sqlite3.connect(str(partial))
+            try:
+                self.db.conn.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one file, nothing beside it
+            finally:
+                copy.close()
+            partial.replace(target)
+
+    def restore_from(self, backup: Path) -> None:
+        """Replace everything in this database with the backup's, in one step (the backup API
+        again, so any other connection sees either the old database or the new)."""
+        with self.faults_explained():
+            source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+            try:
+                source.backup(self.db.conn)
+            finally:
+                source.close()
+            self._writes += 1
 
     @property
     def db(self) -> Database:

@@ -77,8 +77,13 @@ def test_a_team_server_answers_to_the_names_it_is_given(shared_db):
         live.stop()
 
 
+def test_behind_a_proxy_even_127_0_0_1_needs_a_password(db_path):
+    result = CliRunner().invoke(cli, ["serve", "--behind-proxy", "127.0.0.1", "--db", str(db_path)])
+    assert result.exit_code == 2 and "forethought set-password" in result.output
+
+
 def test_behind_a_trusted_proxy_https_gives_a_secure_cookie_and_hsts(shared_db):
-    live = LiveServer(shared_db, extra=("--host", "0.0.0.0", "--behind-proxy", "127.0.0.1")).start()
+    live = LiveServer(shared_db, extra=("--behind-proxy", "127.0.0.1")).start()
     try:
         response = raw_get(live.port, "/sign-in", {"X-Forwarded-Proto": "https"})
         assert response.status == 200

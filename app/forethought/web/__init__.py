@@ -17,7 +17,7 @@ from flask import Flask, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 
-from .. import __version__
+from .. import __version__, faults
 from ..banks import Library
 from ..cache import Cache
 from ..loading import bundled_library
@@ -208,9 +208,33 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
+        found = faults.explain(error, _shown_path(app))
+        if found is not None:
+            return _fault_page(app, error, found)
         app.logger.exception("unexpected error")
         title, message = MESSAGES[500]
+        if request.method == "POST":  # a save is one transaction: it was rolled back
+            message = "What you just sent was NOT saved; answers saved before it are safe. Go back and try again."
         return render_template("error.html", title=title, message=message, code=500), 500
+
+
+def _shown_path(app: Flask) -> Path | str:
+    """The database's path on a laptop, where the person reading is the one who can act; on a
+    shared server, words, as where the files are is no business of the network."""
+    return "the database" if app.config["REQUIRE_PASSWORD"] else app.extensions["forethought"]["store"].path
+
+
+def _fault_page(app: Flask, error: Exception, found: faults.Fault):
+    """A full disk, a read-only folder, a busy or damaged database: what happened, whether what
+    was sent was saved (never: a save is one transaction), and what to do."""
+    app.logger.error("%s: %s", found.title, error)
+    title, message = found.title, found.advice
+    if request.method == "POST":
+        title, message = (
+            f"Not saved: {found.title[0].lower()}{found.title[1:]}",
+            f"What you sent was NOT saved. {message}",
+        )
+    return render_template("error.html", title=title, message=message, code=found.status), found.status
 
 
 def check_password(store: Store, password: str) -> bool:
