@@ -292,3 +292,21 @@ def test_a_risk_that_may_apply_is_scored_and_rests_on_the_unknown(new_doc, fixtu
     r = risk(engine.score(new_doc({**BEST, "FX-02": ["dont_know"]}), fixture_library), "FX-R03")
     assert r.assumptions == ["FX-02"]
     assert r.likelihood.reasons[0].text == "Starting level: Health data is a common target."
+
+
+def test_the_plain_form_of_a_result_is_exactly_what_asdict_gives(library):
+    """to_dict skips asdict's deep copy of every string and number (they cannot change), and
+    must give the same thing: the same values and the same types, all the way down."""
+    import dataclasses
+    import json
+
+    from forethought import documents
+
+    from .conftest import ROOT
+
+    for path in sorted((ROOT / "examples").glob("*.json")):
+        result = engine.score(documents.load(path, library), library)
+        plain, expected = result.to_dict(), dataclasses.asdict(result)
+        assert plain == expected and json.dumps(plain) == json.dumps(expected), path.name
+        plain["banks"].append("changed")
+        assert result.to_dict()["banks"] == expected["banks"], "each call gives its own copy"

@@ -31,9 +31,10 @@ established reading.
 from __future__ import annotations
 
 import calendar
+import copy
 import datetime as dt
 import weakref
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from . import documents
@@ -268,7 +269,7 @@ class AssessmentResult:
     answer_next: list[AnswerNext] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return _plain(self)
 
     @property
     def risks(self) -> list[RiskResult]:
@@ -287,6 +288,31 @@ class AssessmentResult:
         if all(s == "not_started" for s in statuses):
             return "not_started"
         return "in_progress"
+
+
+def _plain(value: Any) -> Any:
+    """What dataclasses.asdict gives, made about twice as fast: asdict deep-copies every
+    string and number it meets, and a result holds tens of thousands of them, which are
+    immutable anyway. Anything else mutable is still copied."""
+    kind = type(value)
+    if kind in _IMMUTABLE:
+        return value
+    if kind is list:
+        return [_plain(v) for v in value]
+    names = _FIELD_NAMES.get(kind)
+    if names is None and is_dataclass(value) and not isinstance(value, type):
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is dict:
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if kind is tuple:
+        return tuple(_plain(v) for v in value)
+    return copy.deepcopy(value)
+
+
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 # --- What depends on the library alone ------------------------------------------
