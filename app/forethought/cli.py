@@ -157,6 +157,32 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
     click.echo(json.dumps(engine.score(doc, library).to_dict(), indent=2, ensure_ascii=False))
 
 
+# What `forethought register --format` writes, each from the version scored once.
+REGISTER_FORMATS = {
+    "md": lambda s: s.register(),
+    "markdown": lambda s: s.register(),
+    "html": lambda s: s.register_page(),
+    "csv": lambda s: register_csv(s),
+    "json": lambda s: register_json(s),
+    "docx": lambda s: s.register_docx(),
+    "odt": lambda s: s.register_odt(),
+    "svg": lambda s: s.heatmap_svg(),
+    "png": lambda s: s.heatmap_png(),
+}
+
+
+def register_csv(scored) -> str:
+    from . import register
+
+    return register.csv_text(scored.result)
+
+
+def register_json(scored) -> str:
+    from . import register
+
+    return register.json_text(scored.doc, scored.result, scored.library)
+
+
 @cli.command("register")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
@@ -168,30 +194,34 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["markdown", "csv", "json"]),
-    default="markdown",
+    type=click.Choice(list(REGISTER_FORMATS)),
+    default="md",
     show_default=True,
-    help="Markdown for people, CSV for spreadsheets, JSON for machines.",
+    help=(
+        "md (Markdown) or html for people, docx (Word) or odt (OpenDocument) for a business case, csv for "
+        "spreadsheets, json for machines; svg or png for the heat map picture alone."
+    ),
 )
 @banks_option
 def register_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:
     """Write the risk register for an assessment FILE."""
-    from . import engine, register
+    from .scored import Scored
 
     library = _library(extra_banks)
-    doc = _load_assessment(file, library)
-    result = engine.score(doc, library)
-    if fmt == "markdown":
-        text = register.markdown(doc, result, library)
-    elif fmt == "csv":
-        text = register.csv_text(result)
-    else:
-        text = register.json_text(doc, result, library)
+    made = REGISTER_FORMATS[fmt](Scored.score(_load_assessment(file, library), library))
+    data = made.encode("utf-8") if isinstance(made, str) else made
     if output is None:
-        click.echo(text, nl=False)
+        if isinstance(made, bytes) and sys.stdout.isatty():
+            click.echo(f"A {fmt} file is not for the screen: give -o FILE to write it.", err=True)
+            sys.exit(2)
+        if isinstance(made, str):
+            click.echo(made, nl=False)
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
         return
     try:
-        output.write_text(text, encoding="utf-8", newline="")
+        output.write_bytes(data)
     except OSError as e:
         click.echo(f"Cannot write {output}: {e.strerror}.", err=True)
         sys.exit(1)

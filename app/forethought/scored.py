@@ -12,7 +12,9 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import engine, register
+from markupsafe import Markup
+
+from . import engine, heatmap, office, outputs, register
 from .banks import Library
 from .engine import AssessmentResult
 
@@ -41,3 +43,37 @@ class Scored:
     def register(self) -> str:
         """The register's Markdown."""
         return self.once("register", lambda: register.markdown(self.doc, self.result, self.library))
+
+    def heatmap(self) -> heatmap.Picture:
+        """The heat map picture's layout, for its SVG and its PNG."""
+        return self.once("heatmap", lambda: heatmap.layout(self.context()))
+
+    def heatmap_svg(self) -> str:
+        """The heat map as an SVG file."""
+        return self.once("heatmap.svg", lambda: heatmap.svg(self.heatmap(), standalone=True))
+
+    def heatmap_png(self) -> bytes:
+        """The heat map as a PNG file."""
+        return self.once("heatmap.png", lambda: heatmap.png(self.heatmap()))
+
+    def heatmap_figure(self, prefix: str = "heatmap") -> Markup:
+        """The heat map picture with its caption, for a page; `prefix` keeps its ids unique there."""
+        return self.once(("heatmap figure", prefix), lambda: outputs.figure(self, prefix))
+
+    def register_html(self) -> Markup:
+        """The register as HTML for a page, with the heat map as a picture."""
+        return self.once("register_html", lambda: outputs.html_fragment(self))
+
+    def register_page(self) -> str:
+        """The register as an HTML file that stands alone."""
+        return self.once("register.html", lambda: outputs.html_page(self))
+
+    def register_document(self) -> office.Document:
+        """The register as an office document, for Word and OpenDocument."""
+        return self.once("register document", lambda: outputs.office_document(self))
+
+    def register_docx(self) -> bytes:
+        return self.once("register.docx", lambda: outputs.docx(self))
+
+    def register_odt(self) -> bytes:
+        return self.once("register.odt", lambda: outputs.odt(self))

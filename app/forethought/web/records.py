@@ -12,7 +12,6 @@ from ..scored import Scored
 from ..store import Change, NotFound, Record
 from . import journey
 from .helpers import library, store, who
-from .rendering import register_html
 
 
 @dataclass
@@ -24,9 +23,6 @@ class Loaded(Scored):
     def form_visibility(self) -> dict[str, bool | None]:
         """Which questions the forms ask for this version, worked out once."""
         return self.once("form visibility", lambda: journey.form_visibility(self.doc, self.library))
-
-    def register_html(self):
-        return self.once("register_html", lambda: register_html(self.register()))
 
 
 def load(assessment_id: str) -> Loaded:

@@ -117,6 +117,36 @@ def register_csv(assessment_id: str):
     return download(register.csv_text(loaded.result), loaded.doc, "register.csv", "text/csv")
 
 
+@main.get("/a/<assessment_id>/register.html")
+def register_file(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.register_page(), loaded.doc, "register.html", "text/html")
+
+
+@main.get("/a/<assessment_id>/register.docx")
+def register_docx(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.register_docx(), loaded.doc, "register.docx", office.DOCX_TYPE)
+
+
+@main.get("/a/<assessment_id>/register.odt")
+def register_odt(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.register_odt(), loaded.doc, "register.odt", office.ODT_TYPE)
+
+
+@main.get("/a/<assessment_id>/heatmap.svg")
+def heatmap_svg(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.heatmap_svg(), loaded.doc, "heatmap.svg", "image/svg+xml")
+
+
+@main.get("/a/<assessment_id>/heatmap.png")
+def heatmap_png(assessment_id: str):
+    loaded = load(assessment_id)
+    return download(loaded.heatmap_png(), loaded.doc, "heatmap.png", "image/png")
+
+
 @main.get("/a/<assessment_id>/register.json")
 def register_json(assessment_id: str):
     loaded = load(assessment_id)
