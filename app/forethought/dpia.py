@@ -330,7 +330,8 @@ def mapping_markdown(library) -> str:
         f"`forethought dpia FILE` drafts a data protection impact assessment in the seven steps of the "
         f"{escape.md(data['template']['publisher'])}'s {escape.md(data['template']['name'])}, as Markdown, Word "
         "(`--format docx`), OpenDocument (`--format odt`) or JSON. The web app offers the same files on the "
-        "results page.",
+        "results page and on the public page of each published version; the static site has the Markdown and "
+        "JSON. The welfare example's draft is `examples/drafts/welfare-fraud-risk-scoring.dpia.md`.",
         "",
         escape.md(data["template"]["note"]),
         "",
