@@ -122,3 +122,49 @@ def test_the_site_command_counts_in_good_english(tmp_path):
     result = CliRunner().invoke(cli, ["site", str(out), "--from", str(one)])
     assert "for 1 published assessment (1 version)" in result.output, result.output
     assert (out / "static" / "favicon.svg").exists()
+
+
+def test_a_blank_first_page_makes_no_assessment(client_request, store):
+    page = client_request.get("/assessments/new")
+    form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    page, _ = client_request.post("/assessments/new", form, expected_status=200)
+    assert page.find("a", href="#PR-01").text == "Enter the name of the project, so the assessment can be found"
+    assert store.count() == 0
+    _, response = client_request.post("/assessments/new", {**form, "PR-01": "Library door counters"})
+    assert store.count() == 1
+    page = client_request.get(response.headers["Location"])
+    assert "Started the assessment and saved your answers to About the project." in page.text
+
+
+def test_optional_questions_say_so(client_request):
+    page = client_request.get("/assessments/new")
+    labels = {label["for"]: " ".join(label.text.split()) for label in page.find_all("label")}
+    assert labels["PR-05"].endswith("(optional)") and not labels["PR-01"].endswith("(optional)")
+
+
+def test_question_pages_show_progress_and_say_when_they_saved(client_request, aid):  # noqa: F811
+    page = client_request.get(f"/a/{aid}/profile/people")
+    assert re.match(
+        r"Progress: \d+ of \d+ questions answered \(\d+%\)", " ".join(page.find(id="progress").text.split())
+    )
+    form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    _, response = client_request.post(f"/a/{aid}/profile/people", {**form, "PR-10": "Visitors"})
+    page = client_request.get(response.headers["Location"])
+    assert page.select_one(".ft-banner--success").text.strip() == "Saved your answers to People and data."
+    assert re.search(r"answered \d+ of \d+ questions", client_request.get(f"/a/{aid}").text)
+
+
+def test_a_dont_know_that_moves_many_risks_is_warned_of(client_request, aid):  # noqa: F811
+    page = client_request.get(f"/a/{aid}/profile/screening")
+    assert not page.select(".ft-warning")
+    form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    for field in page.select("form input[type=radio][checked], form input[type=checkbox][checked]"):
+        form.setdefault(field["name"], field["value"])
+    _, response = client_request.post(f"/a/{aid}/profile/screening", {**form, "PR-17": "dont_know"})
+    page = client_request.get(response.headers["Location"])
+    warning = " ".join(page.select_one(".ft-banner--warning").text.split())
+    assert re.match(
+        r"You answered “Don't know” to PR-17 Part in decisions\. On its own this answer could move \d+", warning
+    )
+    page = client_request.get(f"/a/{aid}/profile/screening")
+    assert page.find(id="PR-17-warning") and len(page.select(".ft-warning")) == 1

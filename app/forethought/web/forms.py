@@ -232,6 +232,18 @@ class SectionForm(BaseForm):
     base = HiddenField()  # a hash of the saved answers the page was built from
 
     question_ids: tuple[str, ...] = ()
+    # Questions a save cannot go without, each with its message (the title, before an
+    # assessment exists); every other answer may be left for later.
+    needed: tuple[tuple[str, str], ...] = ()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for qid, message in self.needed:
+            field = self[qid]
+            if not field.errors and field.answer_value() is None:
+                field.errors = [message]
+                valid = False
+        return valid
 
     def question_fields(self) -> list[QuestionField]:
         return [self[qid] for qid in self.question_ids]
@@ -254,9 +266,11 @@ class SectionForm(BaseForm):
 
 
 @lru_cache(maxsize=512)
-def section_form_class(bank: Bank, section_id: str, shown: tuple[str, ...]) -> type[SectionForm]:
-    """A form class for one section, with the questions now shown."""
-    attrs: dict[str, Any] = {"question_ids": shown}
+def section_form_class(
+    bank: Bank, section_id: str, shown: tuple[str, ...], needed: tuple[tuple[str, str], ...] = ()
+) -> type[SectionForm]:
+    """A form class for one section, with the questions now shown (and those it cannot go without)."""
+    attrs: dict[str, Any] = {"question_ids": shown, "needed": tuple(n for n in needed if n[0] in shown)}
     for qid in shown:
         q = bank.questions[qid]
         attrs[qid] = FIELD_FOR_TYPE[q.type](q)

@@ -63,6 +63,47 @@ def summary(doc: dict, result: AssessmentResult, library: Library) -> dict:
     }
 
 
+# A "don't know" that could move this many risks on its own is worth a warning when it is given.
+MANY_RISKS = 5
+
+
+@dataclass
+class Progress:
+    """How far through the questions that apply a person is."""
+
+    answered: int
+    shown: int
+    banks_done: int
+    banks: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.answered / self.shown) if self.shown else 100
+
+
+def progress(result: AssessmentResult) -> Progress:
+    """Questions answered ("don't know" counts) of those the banks that apply now ask."""
+    applying = [b for b in result.banks if b.applies]
+    return Progress(
+        answered=sum(b.answered for b in applying),
+        shown=sum(b.questions_shown for b in applying),
+        banks_done=sum(b.status == "completed" for b in applying),
+        banks=len(applying),
+    )
+
+
+def dont_know_reach(result: AssessmentResult, question_ids: tuple[str, ...]) -> dict[str, int]:
+    """Of these questions, those answered "don't know" that could move many risks on their own
+    (the engine's "answer these next" ranking): {question id: how many risks}."""
+    wanted = set(question_ids)
+    out = {}
+    for item in result.answer_next:
+        reach = max(len(item.moves), len(item.unsettled))
+        if item.id in wanted and item.answer != "not answered" and reach >= MANY_RISKS:
+            out[item.id] = reach
+    return out
+
+
 def shown_on_form(visible: dict[str, bool | None], section: Section) -> tuple[str, ...]:
     """The questions a section's form asks now, given `form_visibility`."""
     return tuple(qid for qid in section.question_ids if visible[qid] is not False)

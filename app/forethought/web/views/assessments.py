@@ -49,10 +49,13 @@ def new_assessment():
     section = profile.sections[0]
     doc = documents.new_document(library(), dt.date.today().isoformat())
     shown = journey.shown_on_form(journey.form_visibility(doc, library()), section)
-    form = bind(forms.section_form_class(profile, section.id, shown))
+    # An assessment is known by its title everywhere, so a blank first page makes nothing.
+    title = (documents.PROFILE_FIELDS["title"], "Enter the name of the project, so the assessment can be found")
+    form = bind(forms.section_form_class(profile, section.id, shown, needed=(title,)))
     if submitted(form):
         doc = journey.with_answers(doc, profile, form.answers())
         assessment_id = create(doc, "Started the assessment")
+        flash(f"Started the assessment and saved your answers to {section.title}.", "success")
         visible = journey.form_visibility(doc, library())
         added = [qid for qid in journey.shown_on_form(visible, section) if qid not in shown]
         if added:

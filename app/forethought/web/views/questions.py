@@ -18,6 +18,7 @@ def task_list(assessment_id: str):
     return render_template(
         "task_list.html",
         loaded=loaded,
+        progress=journey.progress(loaded.result),
         tasks=journey.tasks(library(), loaded.result, loaded.form_visibility()),
         status=loaded.result.status,
     )
@@ -37,7 +38,13 @@ def section(assessment_id: str, bank_id: str, section_id: str):
     if request.method == "GET":
         form = bind(form_class, data=forms.initial_data(loaded.doc, bank.id, shown))
         form.base.data = journey.fingerprints(loaded.doc, bank.id, shown)
-        fields = rendered_once(loaded, "section_fields.html", key=(bank.id, section.id), form=form)
+        fields = rendered_once(
+            loaded,
+            "section_fields.html",
+            key=(bank.id, section.id),
+            form=form,
+            reach=journey.dont_know_reach(loaded.result, shown),
+        )
     else:
         form = bind(form_class)
         valid = submitted(form)
@@ -58,6 +65,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                 conflict = e.details
                 form.base.data = journey.fingerprints(conflict["document"], bank.id, shown)
             else:
+                saved_messages(load(assessment_id), section, mine)
                 now_visible = journey.form_visibility(record.document, library())
                 now_shown = journey.shown_on_form(now_visible, section)
                 added = [qid for qid in now_shown if qid not in shown]
@@ -77,6 +85,7 @@ def section(assessment_id: str, bank_id: str, section_id: str):
                 return redirect(url_for("main.check", assessment_id=assessment_id, bank_id=bank.id))
     index = [s.id for s in bank.sections].index(section.id)
     status = 409 if conflict else 200
+    reach = journey.dont_know_reach(loaded.result, shown)
     after = journey.next_section(loaded.form_visibility(), bank, section.id)
     return render_template(
         "section.html",
@@ -87,12 +96,26 @@ def section(assessment_id: str, bank_id: str, section_id: str):
         loaded=loaded,
         conflict=conflict,
         position=(index + 1, len(bank.sections)),
+        progress=journey.progress(loaded.result),
+        reach=reach,
         next_label="Save and continue",
         previous=journey.previous_section(loaded.form_visibility(), bank, section.id),
         skip_to=url_for("main.section", assessment_id=assessment_id, bank_id=bank.id, section_id=after)
         if after
         else url_for("main.check", assessment_id=assessment_id, bank_id=bank.id),
     ), status
+
+
+def saved_messages(saved, section, answers: dict[str, dict]) -> None:
+    """The banner after a save: saved, and a warning for each "don't know" that moves many risks."""
+    flash(f"Saved your answers to {section.title}.", "success")
+    for qid, risks in journey.dont_know_reach(saved.result, tuple(answers)).items():
+        q = library().questions[qid]
+        flash(
+            f"You answered “{q.label_of(answers[qid].get('value'))}” to {qid} {q.short}. On its own this answer "
+            f"could move {risks} risks, so it is one of the answers that matter most: find out if you can.",
+            "warning",
+        )
 
 
 @main.get("/a/<assessment_id>/<bank_id>/check")
