@@ -237,6 +237,10 @@ def _article_36(scored: Scored) -> Part:
     rows = []
     for r in high:
         why = [f"Red flag: {f.reason}" for f in r.red_flags if not f.cleared_in_target]
+        why += [f"Declined: {m.id} {m.action}" for m in r.mitigations if m.status == "declined"]
+        raised = _raised_by(r, scored)
+        if raised:
+            why.append("Raised by the answers to: " + "; ".join(raised))
         if r.assumptions:
             why.append("Rests on open answers: " + ", ".join(r.assumptions))
         told = r.established_target if r.established_applies else None
@@ -257,6 +261,17 @@ def _article_36(scored: Scored) -> Part:
         Table(["Risk", "Residual risk", "Why it stays high"], rows, [4, 2, 5]),
     ]
     return part
+
+
+def _raised_by(r: RiskResult, scored: Scored) -> list[str]:
+    """The questions whose answers add to the risk's likelihood or impact, each once."""
+    questions = scored.library.questions
+    found: list[str] = []
+    for reason in r.likelihood.reasons + r.impact.reasons:
+        if reason.question and reason.points > 0 and reason.question in questions:
+            text = f"{reason.question} {questions[reason.question].short}"
+            found += [text] if text not in found else []
+    return found
 
 
 def _review_lines(risks: list[RiskResult]) -> list[str]:
@@ -370,8 +385,9 @@ def mapping_markdown(library) -> str:
         f"## {escape.one_line(data['article_36']['heading'])}",
         "",
         f"Every risk whose residual risk is {data['high']} once the measures are done is named after step 6, "
-        "with why it stays high (an uncleared red flag, the open answers it rests on, and its rating on what the "
-        "team has told us where that is lower), under this prompt:",
+        "with why it stays high (an uncleared red flag, the measures declined, the answers that raise its likelihood "
+        "or impact, the open answers it rests on, and its rating on what the team has told us where that is "
+        "lower), under this prompt:",
         "",
         f"> {escape.md(data['article_36']['prompt'])}",
         "",
