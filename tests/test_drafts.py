@@ -155,6 +155,11 @@ def test_the_welfare_dpia_names_every_high_residual_risk_with_the_article_36_pro
     assert data["article_36"]["prompt"] in article.replace("\\", "")
     for rid in expected:
         assert re.search(rf"^\| {rid} ", article, re.M), rid
+    # Each says why it stays high: the measures declined, the answers that raise it.
+    for r in dpia.high_residual(welfare):
+        row = next(line for line in article.splitlines() if line.startswith(f"| {r.id} "))
+        assert all(f"Declined: {m.id}" in row for m in r.mitigations if m.status == "declined")
+        assert "Raised by the answers to:" in row
     # Every ICO step is there, in order.
     headings = [h for h in re.findall(r"^## (.*)$", text, re.M) if h != data["article_36"]["heading"]]
     assert headings == [s["title"] for s in data["steps"]] + ["Sources"]
