@@ -83,6 +83,8 @@ def _draft(scored: Scored) -> Draft:
         'Each field shows what the answers say and what the standard asks for. A field marked "to complete" is '
         "one the answers do not fill. Check every field against the tool itself before you send the record.",
         f"Tier 2: {filled} of {total} fields have words from the answers.",
+        f"A field marked {drafts.CHECK_MARK} could not be confirmed from the version {standard['version']} template "
+        "itself (its workbook was not available): check its name and number against the template.",
         f"Assessment content hash: {content_hash}.",
     ]
     return built
@@ -214,10 +216,15 @@ def mapping_markdown(library) -> str:
         out += [f"## {escape.one_line(section['title'])} (tier {section['tier']})", ""]
         out += ["| Ref | Field (JSON key) | Filled from | Asks for |", "|---|---|---|---|"]
         for f in section["fields"]:
-            name = f"{escape.cell(f['name'])} (`{f['attribute']}`)" + (" *check*" if f.get("check") else "")
+            name = f"{escape.cell(f['name'])} (`{f['attribute']}`)" + (
+                f" {drafts.CHECK_MARK}" if f.get("check") else ""
+            )
             out.append(f"| {f['ref']} | {name} | {_fillers(f['from'], library)} | {escape.cell(f['prompt'])} |")
         out.append("")
-    out += ["*check*: the field, or its number, could not be confirmed from the template workbook itself.", ""]
+    out += [
+        f"{drafts.CHECK_MARK}: the field, or its number, could not be confirmed from the template workbook itself.",
+        "",
+    ]
     out += ["## Sources", ""] + [f"- {drafts._md_source(s)}" for s in data["sources"]]
     return "\n".join(out) + "\n"
 

@@ -34,6 +34,8 @@ DECISIONS = {
     "proceed_with_conditions": "Proceed with conditions",
     "do_not_proceed": "Do not proceed",
 }
+# Marks a field, or its number, that could not be confirmed from the standard's own template.
+CHECK_MARK = "†"
 FROM_ANSWERS = "from answers"
 TO_COMPLETE = "to complete"
 
@@ -54,6 +56,12 @@ class Entry:
     @property
     def status(self) -> str:
         return FROM_ANSWERS if self.lines else TO_COMPLETE
+
+    @property
+    def title(self) -> str:
+        """The field's number and name, marked where the field could not be confirmed."""
+        title = f"{self.ref} {self.name}" if self.ref else self.name
+        return title + (f" {CHECK_MARK}" if self.check else "")
 
 
 @dataclass
@@ -204,7 +212,7 @@ def _md_item(item) -> list[str]:
         return [f"**{text}**" if item.strong else text, ""]
     if isinstance(item, Table):
         return _md_table(item)
-    title = f"{item.ref} {item.name}" if item.ref else item.name
+    title = item.title
     out = [f"### {escape.one_line(title)}", ""]
     if item.lines:
         out += [f"{escape.md(line)}\n" for line in item.lines]
@@ -265,7 +273,7 @@ def _office_item(office, item) -> list:
         return [office.Paragraph(office.Run(item.text, bold=item.strong))]
     if isinstance(item, Table):
         return [office.Table(header=item.header, rows=item.rows, widths=item.widths)]
-    title = f"{item.ref} {item.name}" if item.ref else item.name
+    title = item.title
     out: list = [office.Heading(title, 2)]
     if item.lines:
         out += [office.Paragraph(line) for line in item.lines]
