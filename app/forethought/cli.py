@@ -520,6 +520,57 @@ def sign_out_everyone(db_path: Path | None) -> None:
     click.echo(f"Signed out {ended} session{'s' if ended != 1 else ''} of {db_path}.")
 
 
+@cli.command("add-person")
+@click.argument("username")
+@click.option("--name", required=True, help="Their full name, as the history and sign-offs will show it.")
+@click.option("--role", required=True, type=click.Choice(["reviewer", "editor", "approver", "admin"]))
+@db_option
+@click.password_option(help="Their first password (at least 10 characters); they can be given a new one later.")
+def add_person(username: str, name: str, role: str, db_path: Path | None, password: str) -> None:
+    """Add a person who signs in with their own USERNAME and password on a shared server. Once
+    anyone is added the shared password stops working: add an admin first."""
+    from . import server
+    from .store import Store
+    from .web import accounts
+
+    db_path = db_path or server.default_db_path()
+    store = Store(db_path)
+    problem = accounts.problem_with_new(store, username, name, role, password)
+    if problem:
+        click.echo(f"{problem}.", err=True)
+        sys.exit(1)
+    accounts.add(store, username, name, role, password)
+    click.echo(f"Added {name} ({username}) as {role} in {db_path}.")
+
+
+@cli.command("people")
+@db_option
+def people_command(db_path: Path | None) -> None:
+    """List the people who can sign in, with their roles."""
+    from . import server
+    from .store import Store
+
+    for person in Store(db_path or server.default_db_path()).accounts():
+        state = f"disabled {person['disabled'][:10]}" if person["disabled"] else "active"
+        click.echo(f"{person['username']}  {person['role']}  {state}  {person['name']}")
+
+
+@cli.command("disable-person")
+@click.argument("username")
+@db_option
+def disable_person(username: str, db_path: Path | None) -> None:
+    """Stop USERNAME signing in, and end their sessions now. Their name stays in the history."""
+    from . import server
+    from .store import Store, now
+
+    store = Store(db_path or server.default_db_path())
+    if store.account(username) is None:
+        click.echo(f"There is nobody called {username}.", err=True)
+        sys.exit(1)
+    store.change_account(username, disabled=now())
+    click.echo(f"{username} can no longer sign in; their sessions have ended.")
+
+
 @cli.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @db_option

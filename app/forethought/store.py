@@ -201,6 +201,24 @@ def m007_sign_in_sessions(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_accounts(db: Database) -> None:
+    # Named people on a shared server, each with one role; a password hash, never a password.
+    # Nobody is deleted (the history names them): a person who leaves is disabled.
+    db["accounts"].create(
+        {"username": str, "name": str, "role": str, "password_hash": str, "created": str, "disabled": str},
+        pk="username",
+        not_null={"name", "role", "password_hash", "created"},
+    )
+
+
+class AccountExists(Exception):
+    pass
+
+
+_ACCOUNT_COLUMNS = ("username", "name", "role", "password_hash", "created", "disabled")
+
+
 def _like(text: str) -> str:
     """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -459,6 +477,45 @@ class Store:
             return db.execute(
                 f"UPDATE sign_in_sessions SET ended = ? WHERE ended IS NULL {where}", [at, *args]
             ).rowcount
+
+    # --- people ---------------------------------------------------------------
+
+    def add_account(self, username: str, name: str, role: str, password_hash: str) -> None:
+        """A new person; AccountExists if the username is taken (by anyone, ever)."""
+        try:
+            with self._write() as db:
+                db["accounts"].insert(
+                    {"username": username, "name": name, "role": role, "password_hash": password_hash, "created": now()}
+                )
+        except sqlite3.IntegrityError:
+            raise AccountExists(username) from None
+
+    def account(self, username: str) -> dict | None:
+        row = self.db.execute(
+            f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts WHERE username = ?", [username]
+        ).fetchone()
+        return dict(zip(_ACCOUNT_COLUMNS, row, strict=True)) if row else None
+
+    def accounts(self) -> list[dict]:
+        """Everyone, without their password hashes."""
+        rows = self.db.execute(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts ORDER BY username")
+        return [{k: v for k, v in zip(_ACCOUNT_COLUMNS, row, strict=True) if k != "password_hash"} for row in rows]
+
+    def has_accounts(self) -> bool:
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM accounts)").fetchone()[0] == 1
+
+    def change_account(self, username: str, **changes: str | None) -> None:
+        """Set an account's role, name, password hash or disabled time; a disabled person's
+        sessions end in the same transaction."""
+        allowed = {"name", "role", "password_hash", "disabled"}
+        assert set(changes) <= allowed, changes
+        with self._write() as db:
+            db["accounts"].update(username, changes)
+            if changes.get("disabled") or changes.get("password_hash") or changes.get("role"):
+                db.execute(
+                    "UPDATE sign_in_sessions SET ended = ? WHERE account = ? AND ended IS NULL",
+                    [dt.datetime.now(dt.timezone.utc).timestamp(), username],
+                )
 
     # --- assessments ----------------------------------------------------------
 

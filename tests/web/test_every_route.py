@@ -26,9 +26,13 @@ EXAMPLE_VALUES = {
     "fmt": "md",
     "old": 1,
     "new": 1,
+    "username": "nobody",
+    "risk_id": "SV-R01",
 }
 # Where a route needs another value: the profile has no risks, so no actions page.
-FOR_ENDPOINT = {"main.actions": {"bank_id": "surveillance"}, "main.check": {"bank_id": "surveillance"}}
+FOR_ENDPOINT = {
+    endpoint: {"bank_id": "surveillance"} for endpoint in ("main.actions", "main.check", "main.risk_actions")
+}
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from flask import Flask, redirect, render_template, request, session, url_for
+from flask import Flask, abort, g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.security import check_password_hash
 
@@ -23,7 +23,7 @@ from ..cache import Cache
 from ..loading import bundled_library
 from ..publishing import signing
 from ..store import Store
-from . import forms, hosts, sessions
+from . import accounts, forms, hosts, sessions
 from .rendering import FILTERS, GLOBALS, shown
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
@@ -139,7 +139,8 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def common():
         return {
-            "signed_in_name": session.get("name"),
+            "signed_in_name": g.person["name"] if g.get("person") else session.get("name"),
+            "person": g.get("person"),
             "require_password": app.config["REQUIRE_PASSWORD"],
             "signed_in": bool(session.get("signed_in")),
             "library": app.extensions["forethought"]["library"],
@@ -155,13 +156,18 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_guards(app: Flask) -> None:
     @app.before_request
     def require_sign_in():
+        g.person = None
         if not app.config["REQUIRE_PASSWORD"] or request.endpoint in ("static", "main.healthz"):
             return None
-        if session.get("signed_in") and not sessions.live(app.extensions["forethought"]["store"], app.config):
+        store = app.extensions["forethought"]["store"]
+        if session.get("signed_in") and not sessions.live(store, app.config):
             session.clear()  # signed out elsewhere, revoked or timed out: this copy of the cookie too
+        g.person = sessions.person(store) if session.get("signed_in") else None
         if not session.get("signed_in"):
             if request.endpoint not in OPEN_ENDPOINTS and not (request.endpoint or "").startswith("public."):
                 return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
+        elif g.person and not accounts.may(g.person["role"], request.endpoint, request.method):
+            abort(403, accounts.refusal(g.person["role"], request.endpoint))
         return None
 
     @app.after_request
@@ -183,6 +189,7 @@ MESSAGES = {
         "This form has expired or did not come from this site. Go back, refresh the page and try again. "
         "Nothing has been saved from this attempt.",
     ),
+    403: ("You cannot do that", "Your role does not allow it."),
     404: ("Page not found", "Check the address, or go back to the list of assessments."),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
     413: (
@@ -204,6 +211,8 @@ def _register_errors(app: Flask) -> None:
         title, message = MESSAGES.get(code, (error.name, error.description or ""))
         if code == 422:  # what cannot be shown says why, in words
             title, message = "This cannot be shown", error.description or ""
+        elif code == 403 and error.description:  # a role's refusal says who can
+            message = error.description
         return render_template("error.html", title=title, message=message, code=code), code
 
     @app.errorhandler(Exception)
@@ -238,5 +247,8 @@ def _fault_page(app: Flask, error: Exception, found: faults.Fault):
 
 
 def check_password(store: Store, password: str) -> bool:
+    """The shared password, which works only until the first person is added."""
+    if store.has_accounts():
+        return False
     stored = store.setting(PASSWORD_SETTING)
     return bool(stored) and check_password_hash(stored, password)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from . import forms, sessions
+from . import accounts, forms, sessions
 from .helpers import bind, safe_next, submitted
 
 auth = Blueprint("auth", __name__)
@@ -12,28 +12,57 @@ auth = Blueprint("auth", __name__)
 
 @auth.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
-    from . import check_password
-
     if not current_app.config["REQUIRE_PASSWORD"]:
         return redirect(url_for("main.home"))
+    store = current_app.extensions["forethought"]["store"]
+    named = store.has_accounts()
     form = bind(forms.SignInForm)
     status = 200
-    if request.method == "POST":
-        valid = submitted(form)
-        throttle = current_app.extensions["forethought"]["throttle"]
-        # The try is taken before the password is checked, so guesses sent at once all count.
-        taken = throttle.take(request.remote_addr or "unknown") if valid else None
-        if valid and taken is None:
+    if submitted(form):
+        username = (form.username.data or "").strip().lower() if named else ""
+        # Tries are taken before the password is checked, so guesses sent at once all count:
+        # from this address, and (with people added) for this username from anywhere.
+        taken = _take_tries(
+            [f"address {request.remote_addr or 'unknown'}", *([f"account {username}"] if named else [])]
+        )
+        if taken is None:
             form.password.errors = ["Too many wrong passwords. Wait 30 seconds, then try again."]
             status = 429
-        elif valid and check_password(current_app.extensions["forethought"]["store"], form.password.data):
-            throttle.give_back(taken)
-            sessions.begin(current_app.extensions["forethought"]["store"])
+        elif (person := _check(store, named, username, form.password.data)) is not None:
+            for try_id in taken:
+                current_app.extensions["forethought"]["throttle"].give_back(try_id)
+            sessions.begin(store, person or None)
             return redirect(safe_next(request.args.get("next")))
-        elif valid:
-            form.password.errors = ["That password is not right"]
+        else:
+            form.password.errors = [
+                "That username and password do not match" if named else "That password is not right"
+            ]
             status = 401
-    return render_template("sign_in.html", form=form), status
+    return render_template("sign_in.html", form=form, named=named), status
+
+
+def _take_tries(keys: list[str]) -> list[int] | None:
+    """A try for each key, or None (every try given back) if any of them must wait."""
+    throttle = current_app.extensions["forethought"]["throttle"]
+    taken: list[int] = []
+    for key in keys:
+        found = throttle.take(key)
+        if found is None:
+            for try_id in taken:
+                throttle.give_back(try_id)
+            return None
+        taken.append(found)
+    return taken
+
+
+def _check(store, named: bool, username: str, password: str) -> str | None:
+    """The username signed in ("" for the shared password), or None if the password is wrong."""
+    from . import check_password
+
+    if named:
+        person = accounts.signs_in(store, username, password)
+        return person["username"] if person else None
+    return "" if check_password(store, password) else None
 
 
 @auth.post("/sign-out")

@@ -441,7 +441,25 @@ class NameForm(BaseForm):
     name = StringField("Your name", validators=[DataRequired("Enter your name"), Length(max=80)])
 
 
+class PersonForm(BaseForm):
+    """An administrator adds a person (web/accounts.py checks the details)."""
+
+    username = StringField("Username", validators=[DataRequired("Enter a username"), Length(max=40)])
+    name = StringField("Full name", validators=[DataRequired("Enter the person's full name"), Length(max=100)])
+    role = StringField("Role", validators=[DataRequired("Choose a role")])
+    password = StringField("First password", validators=[DataRequired("Enter a first password")])
+
+
+class PersonChangeForm(BaseForm):
+    """An administrator changes a person's role, or stops them signing in."""
+
+    role = StringField("Role", validators=[Optional()])
+    disable = StringField("Disable", validators=[Optional()])
+
+
 class SignInForm(BaseForm):
+    # Asked for once people have been added (web/accounts.py); ignored before.
+    username = StringField("Username", validators=[Optional(), Length(max=40)])
     password = StringField("Password", validators=[DataRequired("Enter the password")])
 
 

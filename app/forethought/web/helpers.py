@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, render_template, request, session, url_for
+from flask import Response, abort, current_app, g, render_template, request, session, url_for
 from markupsafe import Markup
 
 from .. import documents
@@ -15,6 +15,7 @@ from ..escape import filename
 from ..publishing import signing
 from ..scored import Scored
 from ..store import Store
+from . import accounts
 
 
 def store() -> Store:
@@ -31,6 +32,10 @@ def keys() -> signing.Keys:
 
 
 def who() -> str:
+    """Who the history records: the signed-in person's own account on a shared server with
+    people added, else the name typed on the "your name" page."""
+    if person := g.get("person"):
+        return accounts.shown(person)
     return session.get("name") or "Someone who has not given their name"
 
 

@@ -34,13 +34,29 @@ def _digest(key: str) -> str:
 
 
 def begin(store: Store, account: str | None = None) -> None:
-    """Sign this browser in with a new session. Whatever the cookie held before is dropped, so
-    a cookie planted before signing in is never the one signed in (session fixation)."""
+    """Sign this browser in with a new session, as `account` (a username) if given. Whatever the
+    cookie held before is dropped, so a cookie planted before signing in is never the one signed
+    in (session fixation)."""
     session.clear()
     key = secrets.token_urlsafe(32)
     store.start_session(_digest(key), time.time(), account)
     session["signed_in"] = True
     session["key"] = key
+    if account:
+        session["account"] = account
+
+
+def person(store: Store) -> dict | None:
+    """The person this session signed in as, read afresh (their role may have changed), or None
+    for the shared password. A person disabled since has their session ended."""
+    username = session.get("account")
+    if not username:
+        return None
+    found = store.account(username)
+    if found is None or found["disabled"]:
+        end(store)
+        return None
+    return found
 
 
 def end(store: Store) -> None:

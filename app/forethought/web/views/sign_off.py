@@ -6,7 +6,7 @@ import copy
 import datetime as dt
 import json
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from markupsafe import Markup
 
 from ... import documents
@@ -95,13 +95,16 @@ def _publish_form(form_class, loaded):
     sign_off = loaded.doc.get("sign_off", {})
     latest = _latest(loaded.record.id)
     latest_document = store().published_document(latest["publication_id"], latest["version"]) if latest else None
-    return bind(
+    form = bind(
         form_class,
         data={**sign_off, "date": sign_off.get("date") or dt.date.today().isoformat()},
         fields=publish.withholdable(loaded.doc, library()),
         carried=publish.withheld_in(latest_document),
         conflict=lambda decision, note: publish.decision_conflict(decision, note, loaded.result, library().method),
     )
+    if person := g.get("person"):  # a signed-in approver signs in their own name, whatever is typed
+        form.name.data = person["name"]
+    return form
 
 
 def _latest(assessment_id: str) -> dict | None:
