@@ -525,7 +525,7 @@ def sign_out_everyone(db_path: Path | None) -> None:
 @click.option("--name", required=True, help="Their full name, as the history and sign-offs will show it.")
 @click.option("--role", required=True, type=click.Choice(["reviewer", "editor", "approver", "admin"]))
 @db_option
-@click.password_option(help="Their first password (at least 10 characters); they can be given a new one later.")
+@click.password_option(help="Their first password (at least 12 characters).")
 def add_person(username: str, name: str, role: str, db_path: Path | None, password: str) -> None:
     """Add a person who signs in with their own USERNAME and password on a shared server. Once
     anyone is added the shared password stops working: add an admin first."""

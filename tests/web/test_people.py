@@ -215,3 +215,17 @@ def test_wrong_passwords_for_one_person_from_many_addresses_are_slowed_down(in_p
 def test_the_laptop_has_no_sign_in_and_no_people_page(client_request):
     assert client_request.client.get("/").status_code == 200
     assert client_request.client.get("/people").status_code == 404
+
+
+def test_refused_sign_ins_and_refused_pages_are_logged_without_the_password(in_process, caplog):
+    store, aid, app, signed_in = in_process
+    caplog.set_level("INFO", logger=app.logger.name)
+    client = ClientRequest(app.test_client())
+    client.post("/sign-in", {"username": "eddie", "password": "a wrong guess"}, expected_status=401)
+    rita = signed_in("rita")
+    rita.client.post(f"/a/{aid}/profile/people", data={"PR-10": "x"})
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "sign-in refused: 'eddie' from 127.0.0.1" in logged
+    assert "signed in: rita from 127.0.0.1" in logged
+    assert f"refused POST /a/{aid}/profile/people to rita (reviewer)" in logged
+    assert "a wrong guess" not in logged and password_of("rita") not in logged

@@ -167,6 +167,9 @@ def _register_guards(app: Flask) -> None:
             if request.endpoint not in OPEN_ENDPOINTS and not (request.endpoint or "").startswith("public."):
                 return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
         elif g.person and not accounts.may(g.person["role"], request.endpoint, request.method):
+            app.logger.warning(
+                "refused %s %s to %s (%s)", request.method, request.path, g.person["username"], g.person["role"]
+            )
             abort(403, accounts.refusal(g.person["role"], request.endpoint))
         return None
 

@@ -36,7 +36,7 @@ ADMINISTERING = frozenset({"main.people", "main.person"})
 REVIEWING = frozenset({"review.start", "review.view", "auth.sign_out", "auth.sign_in"})
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,39}")
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12  # OWASP ASVS 2.1.1
 
 
 def may(role: str, endpoint: str | None, method: str) -> bool:

@@ -32,8 +32,13 @@ def sign_in():
             for try_id in taken:
                 current_app.extensions["forethought"]["throttle"].give_back(try_id)
             sessions.begin(store, person or None)
+            current_app.logger.info("signed in: %s from %s", person or "shared password", request.remote_addr)
             return redirect(safe_next(request.args.get("next")))
         else:
+            # A security event, kept for whoever runs the server (OWASP ASVS 7.1.3); never the password.
+            current_app.logger.warning(
+                "sign-in refused: %r from %s", username or "shared password", request.remote_addr
+            )
             form.password.errors = [
                 "That username and password do not match" if named else "That password is not right"
             ]
