@@ -209,6 +209,13 @@ def test_every_example_drafts_what_applies_in_every_format(library, path):
     if atrs.applies(case):
         assert json.loads(atrs.made(case, "json"))["record"]["summary_information"]
         assert atrs.made(case, "md").startswith("# ATRS record draft: ")
+        word = python_docx.Document(io.BytesIO(atrs.made(case, "docx")))
+        headings = [p.text for p in word.paragraphs if p.style.name == "Heading 2"]
+        assert headings[0].startswith("0.11 Title") and any(
+            h.startswith("2.5.2 Risks and mitigations") for h in headings
+        )
+        odt = opendocument.load(io.BytesIO(atrs.made(case, "odt")))
+        assert any(teletype.extractText(h).startswith("2.5.1 Impact assessment") for h in odt.getElementsByType(H))
     if dpia.applies(case) is not False:
         assert dpia.made(case, "md").startswith("# DPIA draft: ")
         word = python_docx.Document(io.BytesIO(dpia.made(case, "docx")))
@@ -299,9 +306,10 @@ def office_text(data: bytes, fmt: str) -> str:
     return "\n".join(teletype.extractText(p) for p in text.getElementsByType(P) + text.getElementsByType(H))
 
 
+@pytest.mark.parametrize("kind", ["atrs", "dpia"])
 @pytest.mark.parametrize("fmt", ["docx", "odt"])
-def test_injected_text_is_text_in_the_office_files(injected, fmt):
-    data = dpia.made(injected, fmt)
+def test_injected_text_is_text_in_the_office_files(injected, kind, fmt):
+    data = (atrs if kind == "atrs" else dpia).made(injected, fmt)
     words = office_text(data, fmt)
     assert "<script>alert(1)</script>" in words and "\u202e" not in words
     with zipfile.ZipFile(io.BytesIO(data)) as z:

@@ -18,7 +18,7 @@ from .engine import RiskResult
 from .scored import Scored
 
 DATA = "atrs.json"
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "docx", "odt")
 
 
 class NotApplicable(Exception):
@@ -40,11 +40,25 @@ def draft(scored: Scored) -> Draft:
     return scored.once(("atrs", "draft"), lambda: _draft(scored))
 
 
-def made(scored: Scored, fmt: str) -> str:
-    """The draft as Markdown ("md") or JSON ("json"), made once per scored version."""
+def made(scored: Scored, fmt: str) -> str | bytes:
+    """The draft as Markdown, JSON (keyed by the standard's field names), Word or OpenDocument,
+    made once per scored version."""
     if fmt not in FORMATS:
         raise ValueError(f"no ATRS format {fmt!r}")
-    return scored.once(("atrs", fmt), lambda: drafts.markdown(draft(scored)) if fmt == "md" else _json(scored))
+    return scored.once(("atrs", fmt), lambda: _make(scored, fmt))
+
+
+def _make(scored: Scored, fmt: str) -> str | bytes:
+    if fmt == "md":
+        return drafts.markdown(draft(scored))
+    if fmt == "json":
+        return _json(scored)
+    from . import office
+
+    document = drafts.office_document(
+        draft(scored), subject="Algorithmic Transparency Recording Standard record (draft)"
+    )
+    return office.docx(document) if fmt == "docx" else office.odt(document)
 
 
 def _draft(scored: Scored) -> Draft:

@@ -277,7 +277,12 @@ def _scored_file(file: Path, extra_banks: tuple[Path, ...]):
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file.")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True, help="Markdown or JSON."
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "docx", "odt"]),
+    default="md",
+    show_default=True,
+    help="Markdown, JSON keyed by the standard's field names, Word or OpenDocument.",
 )
 @banks_option
 def atrs_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[Path, ...]) -> None:

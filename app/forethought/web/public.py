@@ -32,7 +32,7 @@ public = Blueprint("public", __name__, url_prefix="/published")
 DOWNLOADS = {"json": "application/json", "md": "text/markdown", "csv": "text/csv"}
 # The drafts the published answers fill, made from the published document, so what it
 # withholds stays withheld in every format.
-DRAFT_FORMATS = {"atrs": ("md", "json"), "dpia": ("md", "docx", "odt", "json")}
+DRAFT_FORMATS = {"atrs": ("md", "json", "docx", "odt"), "dpia": ("md", "docx", "odt", "json")}
 DRAFT_TYPES = {**DOWNLOADS, "docx": office.DOCX_TYPE, "odt": office.ODT_TYPE}
 
 
