@@ -8,6 +8,7 @@ import zipfile
 
 import docx as python_docx
 import pypdf
+import pytest
 from odf import opendocument
 from odf.draw import Frame
 from odf.draw import Image as DrawImage
@@ -92,6 +93,7 @@ def test_the_opendocument_file_has_headings_a_repeating_header_an_image_and_prop
         assert any(n.startswith("Pictures/") for n in z.namelist())
 
 
+@pytest.mark.slow  # starts LibreOffice: in make test and CI, not make test-fast
 def test_libreoffice_opens_both_and_prints_the_payload_as_text(tmp_path):
     document = sample()
     files = [tmp_path / "sample-word.docx", tmp_path / "sample-open.odt"]

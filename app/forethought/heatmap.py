@@ -97,7 +97,9 @@ def layout(context: dict) -> Picture:
     picture = Picture(title="", description="", width=width, height=0)
     title = escape.plain(f"Heat map: {context['title']}")
     picture.title = title
-    picture.words.append(Words(MARGIN, MARGIN + 18, title, size=16, bold=True))
+    # The picture's own heading fits its width; the <title> keeps the whole name.
+    shown = title if len(title) <= 90 else title[:88].rstrip() + "…"
+    picture.words.append(Words(MARGIN, MARGIN + 18, shown, size=16, bold=True))
     top = MARGIN + TITLE_HEIGHT
     left = MARGIN + LABEL_WIDTH
     picture.words.append(Words(MARGIN, top + 17, "Likelihood (rows)", size=SMALL, bold=True))

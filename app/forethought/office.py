@@ -125,6 +125,8 @@ ODT_TYPE = "application/vnd.oasis.opendocument.text"
 
 A4 = (21.0, 29.7)
 MARGIN_CM = 2.0
+BODY_PT = 10
+TABLE_PT = 8.5
 
 
 def runs(text: Text) -> list[Run]:
@@ -171,6 +173,7 @@ def docx(document: Document) -> bytes:
     word = python_docx.Document()
     _docx_page(word.sections[0], landscape=False)
     _docx_properties(word, document)
+    _docx_styles(word)
     landscape = False
     for block in document.blocks:
         if isinstance(block, Heading):
@@ -200,6 +203,20 @@ def docx(document: Document) -> bytes:
     return out.getvalue()
 
 
+def _docx_styles(word) -> None:
+    """Sizes for a document read on paper: 10 point text, 8.5 point tables, tight spacing."""
+    from docx.shared import Pt
+
+    normal = word.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    normal.paragraph_format.space_after = Pt(4)
+    for level, size in ((1, 16), (2, 14), (3, 12), (4, 10.5)):
+        heading = word.styles[f"Heading {level}"]
+        heading.font.size = Pt(size)
+        heading.paragraph_format.space_before = Pt(8)
+        heading.paragraph_format.space_after = Pt(3)
+
+
 def _docx_page(section, landscape: bool) -> None:
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm
@@ -227,7 +244,9 @@ def _docx_properties(word, document: Document) -> None:
     props.revision = 1
 
 
-def _docx_runs(paragraph, text: Text) -> None:
+def _docx_runs(paragraph, text: Text, size: float | None = None) -> None:
+    from docx.shared import Pt
+
     for run in runs(text):
         for i, line in enumerate(run.text.split("\n")):
             piece = paragraph.add_run()
@@ -236,12 +255,14 @@ def _docx_runs(paragraph, text: Text) -> None:
             piece.add_text(line)
             piece.bold = run.bold or None
             piece.italic = run.italic or None
+            if size:
+                piece.font.size = Pt(size)
 
 
 def _docx_table(word, table: Table, landscape: bool) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
     grid = word.add_table(rows=1 + len(table.rows), cols=len(table.header))
     grid.style = "Table Grid"
@@ -252,11 +273,12 @@ def _docx_table(word, table: Table, landscape: bool) -> None:
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     header._tr.get_or_add_trPr().append(repeat)
-    for row, values in zip(grid.rows, [table.header, *table.rows], strict=True):
+    for n, (row, values) in enumerate(zip(grid.rows, [table.header, *table.rows], strict=True)):
         for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = widths[i]
             paragraph = cell.paragraphs[0]
-            _docx_runs(paragraph, [Run(r.text, True, r.italic) for r in runs(value)] if row is header else value)
+            _docx_runs(paragraph, [Run(r.text, True, r.italic) for r in runs(value)] if n == 0 else value, TABLE_PT)
+            paragraph.paragraph_format.space_after = Pt(0)
     for i, column in enumerate(grid.columns):
         column.width = widths[i]
 
@@ -321,9 +343,10 @@ class _OdtStyles:
             text.automaticstyles.addElement(layout)
             text.masterstyles.addElement(MasterPage(name=name, pagelayoutname=layout))
         body = Style(name="Text_20_body", displayname="Text body", family="paragraph")
-        body.addElement(ParagraphProperties(marginbottom="0.2cm"))
+        body.addElement(ParagraphProperties(marginbottom="0.14cm"))
+        body.addElement(TextProperties(fontsize=f"{BODY_PT}pt"))
         text.styles.addElement(body)
-        for level, size in ((1, "18pt"), (2, "15pt"), (3, "13pt"), (4, "11pt")):
+        for level, size in ((1, "16pt"), (2, "14pt"), (3, "12pt"), (4, "10.5pt")):
             heading = Style(
                 name=f"Heading_20_{level}",
                 displayname=f"Heading {level}",
@@ -339,8 +362,7 @@ class _OdtStyles:
             ("Table_20_Heading", "Table Heading", True),
         ):
             style = Style(name=name, displayname=display, family="paragraph")
-            if bold:
-                style.addElement(TextProperties(fontweight="bold"))
+            style.addElement(TextProperties(fontsize=f"{TABLE_PT}pt", fontweight="bold" if bold else "normal"))
             text.styles.addElement(style)
         cell = Style(name="Cell", family="table-cell")
         cell.addElement(TableCellProperties(border="0.5pt solid #000000", padding="0.1cm"))

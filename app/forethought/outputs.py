@@ -84,7 +84,7 @@ def office_document(scored: Scored) -> office.Document:
     """The register as an office document: real headings, tables with header rows, the heat
     map as a picture, the summary on A4 portrait and the full register on A4 landscape."""
     picture = scored.heatmap()
-    width_cm = 17.0
+    width_cm = 15.0
     image = office.Image(
         png=scored.heatmap_png(),
         alt=picture.description,
