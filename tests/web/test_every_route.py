@@ -101,5 +101,13 @@ def test_every_page_carries_the_security_headers(world):
         assert response.status_code < 500, (endpoint, url, response.status_code)
         for name, value in SECURITY_HEADERS.items():
             assert response.headers.get(name) == value, (endpoint, url, name)
+        assert "Access-Control-Allow-Origin" not in response.headers, endpoint
         if endpoint not in ("static", "main.favicon"):  # the stylesheet and the icon may be kept
             assert response.headers["Cache-Control"] == "no-store", endpoint
+
+
+def test_a_method_a_route_does_not_take_is_refused_with_the_headers(world):
+    app, client, _ = world
+    response = client.client.post("/healthz")
+    assert response.status_code == 405
+    assert response.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]

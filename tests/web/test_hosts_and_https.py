@@ -57,6 +57,7 @@ def test_the_laptop_server_answers_only_to_its_own_names(tmp_path):
         assert raw_get(live.port, "/static//forethought.css", {"Host": EVIL}).status == 400
         ok = raw_get(live.port, "/static//forethought.css", {"Host": f"127.0.0.1:{live.port}"})
         assert ok.status == 308 and ok.headers["Location"] == "/static/forethought.css"
+        assert ok.headers["Server"] == "Forethought"  # no name or version of the software underneath
     finally:
         live.stop()
 
