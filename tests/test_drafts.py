@@ -183,6 +183,18 @@ def test_a_dpia_with_no_high_residual_risk_says_no_consultation_is_called_for(li
     pytest.skip("every example with personal data keeps a high residual risk")
 
 
+def test_step_6_takes_the_risks_step_5_finds_medium_or_high(library):
+    for path in EXAMPLES:
+        case = scored(path, library)
+        if dpia.applies(case) is False:
+            continue
+        text = dpia.made(case, "md")
+        step_6 = text.split("## Step 6", 1)[1].split("\n## ", 1)[0]
+        for r in dpia._risks(case):
+            listed = bool(re.search(rf"^\| {r.id} ", step_6, re.M))
+            assert listed == (r.residual.rating != "low"), (path.name, r.id)
+
+
 def test_no_dpia_draft_without_personal_data(library, new_doc, fixture_library):
     doc = documents.new_document(library, "2026-11-21")
     doc["banks"]["profile"]["answers"]["PR-13"] = {"value": "no"}

@@ -20,6 +20,7 @@ from .scored import Scored
 
 DATA = "dpia.json"
 FORMATS = ("md", "docx", "odt", "json")
+ICO_LOW = "Low"  # the lowest of the template's three overall risks (schemas/draft-dpia.schema.json)
 
 
 class NotApplicable(Exception):
@@ -179,8 +180,10 @@ def _assessed(risks: list[RiskResult], scored: Scored) -> list:
 
 def _measures(risks: list[RiskResult], scored: Scored) -> list:
     rank = scored.library.method.rank
+    # The template asks for measures against the risks step 5 finds medium or high.
+    shown = [r for r in risks if _overall(r.residual.rating) != ICO_LOW]
     rows = []
-    for r in risks:
+    for r in shown:
         options = _options(r)
         if rank(r.target.rating) < rank(r.residual.rating):
             effect = "Reduced"
@@ -201,13 +204,16 @@ def _measures(risks: list[RiskResult], scored: Scored) -> list:
                 approved,
             ]
         )
+    left_out = [r.id for r in risks if r not in shown]
+    notes = [f"Low in step 5, so left out here: {', '.join(left_out)}."] if left_out else []
     if not rows:
-        return [Note("No risks, so no measures.")]
+        return [Note("No risk is medium or high in step 5, so no measures are needed."), *map(Note, notes)]
     return [
         Note(
-            "The residual risk is each risk once every measure not declined is done and evidenced "
-            "(the register's target)."
+            "Each risk that step 5 finds medium or high, with the measures to reduce it. The residual risk is the "
+            "risk once every measure not declined is done and evidenced (the register's target)."
         ),
+        *map(Note, notes),
         Table(
             ["Risk", "Options to reduce or eliminate risk", "Effect on risk", "Residual risk", "Measure approved"],
             rows,
@@ -405,7 +411,9 @@ def mapping_markdown(library) -> str:
             continue
         if step.get("table") == "measures":
             out += [
-                "A table, one row per risk: the options (each mitigation planned, recommended, in place or declined, "
+                "A table, one row per risk that step 5 finds medium or high (the template asks for measures "
+                "against those; the low ones are named below it): the options (each mitigation planned, "
+                "recommended, in place or declined, "
                 "with its owner and date), the effect on risk (Reduced where the target rating is lower, Reduced "
                 "within the same rating where only the score falls, otherwise Accepted; never Eliminated), the "
                 "residual risk, and whether the measure is approved (Yes where the team has planned it).",
