@@ -198,10 +198,12 @@ def test_results_actions_and_the_register(client_request, store):
     first_risk = page.select_one("section.ft-risk")["id"]
     assert first_risk.startswith(("SV-", "PT-"))
     page = client_request.get(f"/a/{aid}/surveillance/actions")
-    mitigation = page.select_one("select[name$='-status']")["name"].removesuffix("-status")
     risk = next(r.id for r in LIBRARY.bank("surveillance").risks)
+    assert page.find("a", href=f"/a/{aid}/surveillance/actions/{risk}")
+    page = client_request.get(f"/a/{aid}/surveillance/actions/{risk}")
+    mitigation = page.select_one("input[type=radio][name$='-status']")["name"].removesuffix("-status")
     client_request.post(
-        f"/a/{aid}/surveillance/actions",
+        f"/a/{aid}/surveillance/actions/{risk}",
         {
             f"{mitigation}-status": "planned",
             f"{mitigation}-owner": "Head of Community Safety",
@@ -218,11 +220,11 @@ def test_results_actions_and_the_register(client_request, store):
     }
     assert bank["risks"][risk] == {"owner": "Director of Place", "treatment": "treat"}
     page, _ = client_request.post(
-        f"/a/{aid}/surveillance/actions", {f"{mitigation}-status": "declined"}, expected_status=200
+        f"/a/{aid}/surveillance/actions/{risk}", {f"{mitigation}-status": "declined"}, expected_status=200
     )
-    assert "Say why you are declining this mitigation" in page.text
+    assert f"Say why you are declining {mitigation} (" in page.text
     page, _ = client_request.post(
-        f"/a/{aid}/surveillance/actions", {f"{mitigation}-due": "next spring"}, expected_status=200
+        f"/a/{aid}/surveillance/actions/{risk}", {f"{mitigation}-due": "next spring"}, expected_status=200
     )
     assert "Date must be a real date, like 27 3 2027" in page.text
 

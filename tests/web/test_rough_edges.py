@@ -53,19 +53,19 @@ def test_the_history_says_what_changed_in_words(client_request, aid):  # noqa: F
 
 
 def test_dates_are_typed_as_people_type_them_and_shown_in_words(client_request, aid):  # noqa: F811
-    page = client_request.get(f"/a/{aid}/surveillance/actions")
     risk = next(r.id for r in LIBRARY.bank("surveillance").risks)
+    page = client_request.get(f"/a/{aid}/surveillance/actions/{risk}")
     assert page.find("input", attrs={"name": f"{risk}-review_date-day"})
     client_request.post(
-        f"/a/{aid}/surveillance/actions",
+        f"/a/{aid}/surveillance/actions/{risk}",
         {f"{risk}-review_date-day": "15", f"{risk}-review_date-month": "Jan", f"{risk}-review_date-year": "2027"},
     )
     page = client_request.get(f"/a/{aid}/results")
     assert "Review by 15 January 2027." in " ".join(page.find(id=risk).text.split())
     # A date typed into one box, the British way, is read too (a script or an older page).
-    client_request.post(f"/a/{aid}/surveillance/actions", {f"{risk}-review_date": "15/01/2027"})
+    client_request.post(f"/a/{aid}/surveillance/actions/{risk}", {f"{risk}-review_date": "15/01/2027"})
     page, _ = client_request.post(
-        f"/a/{aid}/surveillance/actions",
+        f"/a/{aid}/surveillance/actions/{risk}",
         {f"{risk}-review_date-day": "31", f"{risk}-review_date-month": "2", f"{risk}-review_date-year": "2027"},
         expected_status=200,
     )
@@ -168,3 +168,19 @@ def test_a_dont_know_that_moves_many_risks_is_warned_of(client_request, aid):  #
     )
     page = client_request.get(f"/a/{aid}/profile/screening")
     assert page.find(id="PR-17-warning") and len(page.select(".ft-warning")) == 1
+
+
+def test_owners_and_actions_are_a_summary_with_one_page_per_risk(client_request, aid):  # noqa: F811
+    bank = LIBRARY.bank("surveillance")
+    page = client_request.get(f"/a/{aid}/surveillance/actions")
+    changes = page.select(".ft-summary-list__actions a")
+    applying = page.select(".ft-summary-list__row")
+    assert changes and len(changes) == len(applying) and not page.find("form", attrs={"method": "post"})
+    risk = bank.risks[0]
+    page = client_request.get(changes[0]["href"])
+    assert page.h1.text.strip() == f"Owners and actions: {risk.id} {risk.title}"
+    assert not page.find("select") and page.select("input[type=radio][name$='-status']")
+    mitigation = page.select_one("input[type=radio][name$='-status']")["name"].removesuffix("-status")
+    page, _ = client_request.post(changes[0]["href"], {f"{mitigation}-status": "declined"}, expected_status=200)
+    message = page.find("a", href=f"#{mitigation}-note").text
+    assert message.startswith(f"Say why you are declining {mitigation} (") and len(message) > 40

@@ -67,7 +67,7 @@ def test_an_unchanged_answer_on_a_stale_page_would_overwrite_so_it_conflicts(cli
 def test_conflicting_action_plans(client_request, store):
     aid = start(client_request)
     client_request.post(f"/a/{aid}/profile/screening", {"PR-15": "yes"})
-    url = f"/a/{aid}/surveillance/actions"
+    url = f"/a/{aid}/surveillance/actions/SV-R01"
     first, second = tab(client_request, url), tab(client_request, url)
     client_request.post(url, {**first, "SV-M01-owner": "Alice"})
     page, _ = client_request.post(url, {**second, "SV-M01-owner": "Bob"}, expected_status=409)

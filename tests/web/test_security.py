@@ -25,7 +25,7 @@ def post_routes(aid: str) -> list[str]:
     return [
         "/assessments/new",
         f"/a/{aid}/profile/about",
-        f"/a/{aid}/public-trust/actions",
+        f"/a/{aid}/public-trust/actions/PT-R01",
         "/import",
         f"/a/{aid}/duplicate",
         "/your-name",

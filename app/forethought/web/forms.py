@@ -302,6 +302,7 @@ class ActionsForm(BaseForm):
     Fields are added per bank by `actions_form_class`."""
 
     MITIGATION_KEYS = ("status", "owner", "due", "evidence", "note")
+    titles: dict[str, str] = {}  # each mitigation's short title, for the messages that name it
     RISK_KEYS = ("owner", "review_date", "treatment", "note")
 
     base = HiddenField()
@@ -319,9 +320,10 @@ class ActionsForm(BaseForm):
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         for name in [n for n in self._fields if n.endswith("-status")]:
-            note = self[name.removesuffix("-status") + "-note"]
+            mid = name.removesuffix("-status")
+            note = self[mid + "-note"]
             if self[name].data == "declined" and not (note.data or "").strip():
-                note.errors = [*note.errors, "Say why you are declining this mitigation"]
+                note.errors = [*note.errors, f"Say why you are declining {mid} ({self.titles.get(mid, mid)})"]
                 valid = False
         return valid
 
@@ -371,6 +373,12 @@ class DateText(StringField):
             raise StopValidation(self.parse_error)
 
 
+def short_action(action: str, limit: int = 80) -> str:
+    """A mitigation's action cut to its first clause, to name it in a message or a heading."""
+    first = re.split(r"(?<=[a-z])[.:;] ", action, maxsplit=1)[0].rstrip(".")
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _choice_validator(allowed: tuple[str, ...], message: str):
     def check(form, field):
         if field.data and field.data not in allowed:
@@ -381,7 +389,7 @@ def _choice_validator(allowed: tuple[str, ...], message: str):
 
 @lru_cache(maxsize=64)
 def actions_form_class(bank: Bank) -> type[ActionsForm]:
-    attrs: dict[str, Any] = {}
+    attrs: dict[str, Any] = {"titles": {m.id: short_action(m.action) for m in bank.mitigations}}
     for m in bank.mitigations:
         attrs[f"{m.id}-status"] = StringField(
             "Status",

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from ... import atrs, documents, dpia, drafts, office, register
+from ... import atrs, dpia, drafts, office, register
 from ...banks import Bank
 from ...store import Conflict, Record
-from .. import forms, journey
+from .. import forms, journey, wording
 from ..helpers import bind, download, library, rendered_once, submitted
 from ..records import bank_or_404, load, save
 from . import main
@@ -35,20 +35,39 @@ def results(assessment_id: str):
     return render_template("results.html", loaded=loaded, body=body)
 
 
-@main.route("/a/<assessment_id>/<bank_id>/actions", methods=["GET", "POST"])
+@main.get("/a/<assessment_id>/<bank_id>/actions")
 def actions(assessment_id: str, bank_id: str):
+    """Every risk of a bank with its owner, review date and decisions, each with a change link."""
     loaded = load(assessment_id)
+    bank, bank_result = _risk_bank(loaded, bank_id)
+    return render_template("actions_summary.html", loaded=loaded, bank=bank, bank_result=bank_result, labels=wording)
+
+
+@main.route("/a/<assessment_id>/<bank_id>/actions/<risk_id>", methods=["GET", "POST"])
+def risk_actions(assessment_id: str, bank_id: str, risk_id: str):
+    """One risk's owner, review date and treatment, and a decision on each mitigation that lowers it."""
+    return _actions(assessment_id, bank_id, risk_id)
+
+
+def _risk_bank(loaded, bank_id: str):
     bank = bank_or_404(bank_id)
     bank_result = loaded.result.bank(bank.id)
     if bank.kind != "risk" or not bank_result.applies:
         abort(404)
+    return bank, bank_result
+
+
+def _actions(assessment_id: str, bank_id: str, risk_id: str):
+    loaded = load(assessment_id)
+    bank, bank_result = _risk_bank(loaded, bank_id)
     form_class = forms.actions_form_class(bank)
+    risks = [r for r in bank_result.risks if r.id == risk_id]
+    if not risks:
+        abort(404)
     # Only what the page shows: a record for a mitigation that no longer
     # applies is kept as it is, not cleared by a form that did not show it.
-    ids = (
-        tuple(m.id for m in bank_result.mitigations if m.status != "not_applicable"),
-        tuple(r.id for r in bank_result.risks),
-    )
+    mitigations = [m for m in bank_result.mitigations if m.status != "not_applicable" and risk_id in m.risks]
+    ids = (tuple(m.id for m in mitigations), tuple(r.id for r in risks))
     conflict = None
     if request.method == "GET":
         form = bind(form_class, data=form_class.data_from(loaded.doc, bank.id, ids))
@@ -57,16 +76,16 @@ def actions(assessment_id: str, bank_id: str):
         form = bind(form_class)
         valid = submitted(form)
         if valid:
-            mitigations, risks = form.records(ids)
+            mitigation_records, risk_records = form.records(ids)
 
             def change(current: Record):
                 mitigation_base, _, risk_base = (form.base.data or "").partition("|")
                 if journey.overwritten(
-                    current.document, bank.id, mitigations, mitigation_base, "mitigations"
-                ) or journey.overwritten(current.document, bank.id, risks, risk_base, "risks"):
+                    current.document, bank.id, mitigation_records, mitigation_base, "mitigations"
+                ) or journey.overwritten(current.document, bank.id, risk_records, risk_base, "risks"):
                     raise Conflict({"document": current.document})
-                new_doc = journey.with_records(current.document, bank, "mitigations", mitigations)
-                new_doc = journey.with_records(new_doc, bank, "risks", risks)
+                new_doc = journey.with_records(current.document, bank, "mitigations", mitigation_records)
+                new_doc = journey.with_records(new_doc, bank, "risks", risk_records)
                 diff = journey.changes(current.document, new_doc, bank.id, ids[0], "mitigations") + journey.changes(
                     current.document, new_doc, bank.id, ids[1], "risks"
                 )
@@ -78,16 +97,17 @@ def actions(assessment_id: str, bank_id: str):
                 conflict = e.details
                 form.base.data = _action_fingerprints(conflict["document"], bank, ids)
             else:
-                flash(f"Saved the actions for {bank.title}.", "success")
-                return redirect(url_for("main.results", assessment_id=assessment_id) + f"#bank-{bank.id}")
+                flash(f"Saved the actions for {risk_id} {risks[0].title}.", "success")
+                return redirect(url_for("main.actions", assessment_id=assessment_id, bank_id=bank.id) + f"#{risk_id}")
     return render_template(
         "actions.html",
         loaded=loaded,
         bank=bank,
-        bank_result=bank_result,
+        risks=risks,
+        mitigations=mitigations,
         form=form,
         conflict=conflict,
-        documents=documents,
+        labels=wording,
     ), 409 if conflict else 200
 
 
