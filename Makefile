@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint generate published-examples bench clean
+.PHONY: run test test-fast lint generate published-examples bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,9 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_public.py
+
+bench-load: $(VENV)/.installed
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis dist build

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from . import blocks, documents, heatmap, office
 from .canonical import digest
+from .escape import visible
 
 if TYPE_CHECKING:
     from .scored import Scored
@@ -67,9 +68,12 @@ def html_page(scored: Scored) -> str:
     title = "Risk register: " + str(documents.about(scored.doc, "title") or "Untitled assessment")
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
+        f'<html lang="en-GB">\n<head>\n<meta charset="utf-8">\n<title>{escape(visible(title))}</title>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="generator" content="Forethought">\n'
+        # Opened from a disk or any host, the file carries its own policy: its styles, no script.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'\">\n"
         f"<style>\n{stylesheet()}</style>\n</head>\n"
         f'<body>\n<main class="ft-register ft-register--page">\n{html_fragment(scored)}\n</main>\n</body>\n</html>\n'
     )
