@@ -31,7 +31,8 @@ def site(tmp_path_factory):
 
 def test_every_page_is_valid_and_every_link_resolves_on_disk(site):
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) == 1 + 1 + 3 + 4 + 1  # index, compare, latest per publication, each version, one diff
+    # index, compare, latest per publication, each version, one diff, each version's register as a web page
+    assert len(pages) == 1 + 1 + 3 + 4 + 1 + 4
     for page in pages:
         html = page.read_text()
         check_page(html)

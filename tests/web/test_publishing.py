@@ -90,11 +90,26 @@ def publish(client_request, aid: str, withhold: dict | None = None, lift=(), **s
 
 
 def public_text(client_request, url: str) -> str:
+    """Everything the public can read of a version: its page, its files (the Word and
+    OpenDocument registers as their text), the listing."""
     pages = [
         client_request.client.get(u).get_data(as_text=True)
-        for u in (url, url + ".json", url + ".md", url + ".csv", "/published/", "/published/index.json")
+        for u in (url, url + ".json", url + ".md", url + ".csv", url + ".html", url + ".svg")
+        + ("/published/", "/published/index.json")
     ]
-    return "\n".join(pages)
+    return "\n".join([*pages, *office_texts(client_request, url)])
+
+
+def office_texts(client_request, url: str) -> list[str]:
+    import io
+
+    import docx as python_docx
+    from odf import opendocument, teletype
+
+    word = python_docx.Document(io.BytesIO(client_request.client.get(url + ".docx").get_data()))
+    cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
+    odt = opendocument.load(io.BytesIO(client_request.client.get(url + ".odt").get_data()))
+    return ["\n".join(p.text for p in word.paragraphs), "\n".join(cells), teletype.extractText(odt.text)]
 
 
 def test_an_unfinished_assessment_cannot_be_published(client_request, store):

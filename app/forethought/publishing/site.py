@@ -47,6 +47,18 @@ BUILD_FOLDER = ".forethought-build"
 COMPARE_LIMIT = 12
 
 
+# The register's files beside each version's page, each made once from the version.
+REGISTER_FILES = {
+    "register.md": lambda s: s.register(),
+    "register.csv": lambda s: register.csv_text(s.result),
+    "register.html": lambda s: s.register_page(),
+    "register.docx": lambda s: s.register_docx(),
+    "register.odt": lambda s: s.register_odt(),
+    "heatmap.svg": lambda s: s.heatmap_svg(),
+    "heatmap.png": lambda s: s.heatmap_png(),
+}
+
+
 class StaticLinks:
     static = True
 
@@ -61,7 +73,7 @@ class StaticLinks:
         return f"{self.prefix}p/{publication_id}/v{version}/index.html"
 
     def download(self, publication_id: str, version: int, ext: str) -> str:
-        name = {"json": "assessment.json", "md": "register.md", "csv": "register.csv"}[ext]
+        name = {"json": "assessment.json", **{n.rsplit(".", 1)[1]: n for n in REGISTER_FILES}}[ext]
         return f"{self.prefix}p/{publication_id}/v{version}/{name}"
 
     def diff(self, publication_id: str, old: int, new: int) -> str:
@@ -397,10 +409,13 @@ class _Writer:
         self.out = out
         self.written: list[Path] = []
 
-    def __call__(self, relative: str, text: str) -> str:
+    def __call__(self, relative: str, text: str | bytes) -> str:
         path = self.out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
+        if isinstance(text, bytes):  # a Word or OpenDocument file, a picture
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8", newline="\n")
         self.written.append(path)
         return relative
 
@@ -422,8 +437,7 @@ def _write_publication(
         # Compact, as stored: the hash is over canonical JSON, so layout changes nothing, and
         # an indented dump of a 400 KB file costs more than verifying it.
         files.append(write(f"{base}/assessment.json", json.dumps(scored.published, ensure_ascii=False) + "\n"))
-        files.append(write(f"{base}/register.md", scored.register()))
-        files.append(write(f"{base}/register.csv", register.csv_text(scored.result)))
+        files += [write(f"{base}/{name}", made(scored)) for name, made in REGISTER_FILES.items()]
         for kind, fmts in _drafts(scored):
             made = atrs.made if kind == "atrs" else dpia.made
             files += [write(f"{base}/{kind}-draft.{f}", made(scored, f)) for f in fmts]

@@ -29,7 +29,26 @@ from .helpers import kept, keys, rendered_once
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
-DOWNLOADS = {"json": "application/json", "md": "text/markdown", "csv": "text/csv"}
+DOWNLOADS = {
+    "json": "application/json",
+    "md": "text/markdown",
+    "csv": "text/csv",
+    "html": "text/html",
+    "docx": office.DOCX_TYPE,
+    "odt": office.ODT_TYPE,
+    "svg": "image/svg+xml",
+    "png": "image/png",
+}
+# Each download but the JSON, made once from the version (Verified is a Scored).
+MADE = {
+    "md": ("register", lambda s: s.register()),
+    "csv": ("register", lambda s: register.csv_text(s.result)),
+    "html": ("register", lambda s: s.register_page()),
+    "docx": ("register", lambda s: s.register_docx()),
+    "odt": ("register", lambda s: s.register_odt()),
+    "svg": ("heatmap", lambda s: s.heatmap_svg()),
+    "png": ("heatmap", lambda s: s.heatmap_png()),
+}
 # The drafts the published answers fill, made from the published document, so what it
 # withholds stays withheld in every format.
 DRAFT_FORMATS = {"atrs": ("md", "json", "docx", "odt"), "dpia": ("md", "docx", "odt", "json")}
@@ -291,12 +310,11 @@ def download(publication_id: str, version: int, ext: str):
     scored = load(publication_id, version)
     if ext == "json":
         text = json.dumps(scored.published, indent=2, ensure_ascii=False) + "\n"
-    elif ext == "md":
-        text = scored.register()
+        suffix = "published"
     else:
-        text = register.csv_text(scored.result)
+        suffix, make = MADE[ext]
+        text = make(scored)
     stem = filename(scored.published.get("title"), default="assessment")
-    suffix = {"json": "published", "md": "register", "csv": "register"}[ext]
     return Response(
         text,
         mimetype=DOWNLOADS[ext],
