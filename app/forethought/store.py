@@ -634,10 +634,11 @@ class Store:
         returns the published document."""
         at = now()
         with self._write() as db:
+            series = self._series_of(db, assessment_id)
             row = db.execute(
-                "SELECT publication_id, version, content_hash FROM published_versions WHERE assessment_id = ?"
+                "SELECT publication_id, version, content_hash FROM published_versions WHERE publication_id = ?"
                 " ORDER BY version DESC LIMIT 1",
-                [assessment_id],
+                [series],
             ).fetchone()
             series, version, previous = (row[0], row[1] + 1, row[2]) if row else (new_id(), 1, None)
             document = build(series, version, previous, at)
@@ -759,11 +760,28 @@ class Store:
         return [self._published_row(row) for row in rows]
 
     def published_for(self, assessment_id: str) -> list[dict]:
-        columns = ", ".join(self._PUBLISHED_COLUMNS)
-        rows = self.db.execute(
-            f"SELECT {columns} FROM published_versions WHERE assessment_id = ? ORDER BY version", [assessment_id]
-        ).fetchall()
-        return [self._published_row(row) for row in rows]
+        """Every version of the publication this assessment publishes into (see `_series_of`)."""
+        series = self._series_of(self.db, assessment_id)
+        return self.published_versions(series) if series else []
+
+    @staticmethod
+    def _series_of(db, assessment_id: str) -> str | None:
+        """The publication an assessment's versions belong to: its own, or, for a copy made for the
+        next procurement stage, the one the assessment it was copied from publishes into, so the
+        stages are versions of one series and the public can see what changed between them."""
+        seen: set[str] = set()
+        current: str | None = assessment_id
+        while current and current not in seen:
+            seen.add(current)
+            row = db.execute(
+                "SELECT publication_id FROM published_versions WHERE assessment_id = ? ORDER BY version DESC LIMIT 1",
+                [current],
+            ).fetchone()
+            if row:
+                return row[0]
+            parent = db.execute("SELECT duplicated_from FROM assessments WHERE id = ?", [current]).fetchone()
+            current = parent[0] if parent else None
+        return None
 
     def published_withdrawn_at(self, publication_id: str, version: int) -> str | None:
         """When a published version was withdrawn (None if it stands), without reading its document."""
