@@ -184,3 +184,19 @@ def test_owners_and_actions_are_a_summary_with_one_page_per_risk(client_request,
     page, _ = client_request.post(changes[0]["href"], {f"{mitigation}-status": "declined"}, expected_status=200)
     message = page.find("a", href=f"#{mitigation}-note").text
     assert message.startswith(f"Say why you are declining {mitigation} (") and len(message) > 40
+
+
+def test_a_copy_for_the_next_stage_publishes_the_next_version_of_the_same_series(client_request, store, aid):  # noqa: F811
+    first = publish(client_request, aid)
+    _, response = client_request.post(f"/a/{aid}/duplicate", {"stage": "delivery"})
+    copy = re.search(r"/a/([^/#?]+)", response.headers["Location"]).group(1)
+    assert "It becomes version 2" in client_request.get(f"/a/{copy}/publish").text
+    second = publish(client_request, copy)
+    series = first.split("/")[2]
+    assert second == f"/published/{series}/v/2"
+    page = client_request.get(second)
+    diff = page.find("a", string=re.compile("What changed from version 1"))["href"]
+    changes = " ".join(client_request.get(diff).text.split())
+    assert "PR-03" in changes and "Delivery" in changes
+    # The original can still publish, and takes the next number in the series.
+    assert publish(client_request, aid) == f"/published/{series}/v/3"
