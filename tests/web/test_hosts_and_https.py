@@ -58,6 +58,8 @@ def test_the_laptop_server_answers_only_to_its_own_names(tmp_path):
         ok = raw_get(live.port, "/static//forethought.css", {"Host": f"127.0.0.1:{live.port}"})
         assert ok.status == 308 and ok.headers["Location"] == "/static/forethought.css"
         assert ok.headers["Server"] == "Forethought"  # no name or version of the software underneath
+        # The laptop as it always was: no sign-in.
+        assert raw_get(live.port, "/", {"Host": f"localhost:{live.port}"}).status == 200
     finally:
         live.stop()
 

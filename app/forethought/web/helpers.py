@@ -16,6 +16,7 @@ from ..publishing import signing
 from ..scored import Scored
 from ..store import Store
 from . import accounts
+from .rendering import Shown
 
 
 def store() -> Store:
@@ -84,7 +85,7 @@ def download(text: str, doc: dict, suffix: str, mimetype: str) -> Response:
 def rendered_once(scored: Scored, template: str, *, key: Hashable = (), **context) -> Markup:
     """A template that depends on nothing but this version and `key` (no forms, no messages,
     no session), rendered on the first request and kept with the scored version."""
-    return scored.once(("rendered", template, key), lambda: Markup(render_template(template, **context)))
+    return scored.once(("rendered", template, key), lambda: Shown(render_template(template, **context)))
 
 
 def kept(key: tuple, make: Callable[[], str]) -> str:

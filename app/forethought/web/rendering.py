@@ -76,9 +76,16 @@ def when(iso: str | None) -> str:
     return moment.strftime("%-d %b %Y, %H:%M UTC")
 
 
+class Shown(Markup):
+    """HTML one of our templates made: every value in it has been through `shown` already, so a
+    page that prints it again need not look through it again (a kept results body is large)."""
+
+
 def shown(value: object) -> object:
     """Jinja's finalize for every HTML page, the app's and the static site's: each value a
     template prints has its invisible and control characters taken out (escape.visible)."""
+    if isinstance(value, Shown):
+        return value
     if isinstance(value, Markup):
         return Markup(visible(value))
     if isinstance(value, str):

@@ -10,6 +10,7 @@ from ...store import Conflict, Record
 from .. import forms, journey, wording
 from ..helpers import bind, download, library, rendered_once, submitted
 from ..records import bank_or_404, load, save
+from ..rendering import Shown, shown
 from . import main
 
 
@@ -122,7 +123,9 @@ def _action_fingerprints(doc: dict, bank: Bank, ids: tuple) -> str:
 @main.get("/a/<assessment_id>/register")
 def register_page(assessment_id: str):
     loaded = load(assessment_id)
-    return render_template("register.html", loaded=loaded, html=loaded.register_html())
+    # Made visible once per version (rendering.shown), not looked through on every view.
+    html = loaded.once("register_html shown", lambda: Shown(shown(loaded.register_html())))
+    return render_template("register.html", loaded=loaded, html=html)
 
 
 @main.get("/a/<assessment_id>/register.md")
