@@ -46,7 +46,7 @@ def test_the_site_writes_each_versions_drafts_and_links_them(site):
     # The welfare model uses the algorithm bank, so its record is drafted; the cameras do not.
     assert (site / "p" / "dfe-welfare-model" / "v1" / "atrs-draft.md").is_file()
     assert not (cctv / "atrs-draft.md").exists()
-    assert not list(site.rglob("*.docx"))
+    assert not list(site.rglob("*-draft.docx"))
 
 
 @pytest.fixture
