@@ -89,6 +89,35 @@ def test_register_writes_markdown_csv_and_json(fixture_file, tmp_path):
     assert json_out["assessment"]["format"] == "forethought-assessment"
 
 
+def test_register_writes_the_documents_a_business_case_carries(fixture_file, tmp_path):
+    import io
+
+    import docx as python_docx
+    from odf import opendocument
+    from odf.text import H
+    from PIL import Image
+
+    made = {}
+    for fmt in ("md", "html", "docx", "odt", "svg", "png"):
+        out = tmp_path / f"register.{fmt}"
+        result = invoke("register", fixture_file, "--format", fmt, "-o", out, "--banks", FIXTURE_BANK)
+        assert result.exit_code == 0, result.output
+        made[fmt] = out.read_bytes()
+    title = made["md"].decode().splitlines()[0].removeprefix("# ")
+    assert made["html"].decode().startswith("<!DOCTYPE html>") and f"<title>{title}</title>" in made["html"].decode()
+    assert python_docx.Document(io.BytesIO(made["docx"])).paragraphs[0].text == title
+    assert str(opendocument.load(io.BytesIO(made["odt"])).getElementsByType(H)[0]) == title
+    assert b'role="img"' in made["svg"] and Image.open(io.BytesIO(made["png"])).format == "PNG"
+    # "markdown" still works as it did; printed, the Markdown is the same as written.
+    assert (
+        invoke("register", fixture_file, "--format", "markdown", "--banks", FIXTURE_BANK).output == made["md"].decode()
+    )
+    # A binary file is never printed to a terminal; piped, it is written whole.
+    piped = invoke("register", fixture_file, "--format", "docx", "--banks", FIXTURE_BANK)
+    assert piped.exit_code == 0
+    assert python_docx.Document(io.BytesIO(piped.stdout_bytes)).paragraphs[0].text == title
+
+
 @pytest.mark.parametrize(
     "content, words",
     [
