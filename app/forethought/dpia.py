@@ -109,8 +109,8 @@ def _draft(scored: Scored) -> Draft:
         f"A draft DPIA for {title} by {organisation}, made by Forethought {__version__} from the assessment dated "
         f"{date}, in the steps of the {data['template']['publisher']}'s {data['template']['name']}.",
         'Each field shows what the answers say and what the step asks for; a field marked "to complete" is one '
-        "the answers do not fill. Steps 5 and 6 come from the scored risk register: see docs/dpia.md for how its "
-        "5 × 5 scores become the ICO's likelihood, severity and overall risk.",
+        "the answers do not fill. Steps 5 and 6 come from the scored risk register, its 5 × 5 scores put in the "
+        "ICO's words for likelihood, severity and overall risk as step 5 explains.",
         f"Assessment content hash: {content_hash}.",
     ]
     if state is None:
@@ -165,6 +165,7 @@ def _assessed(risks: list[RiskResult], scored: Scored) -> list:
             "Each risk as it stands with the measures already in place, if the open answers go badly (the register's "
             "cautious reading)."
         ),
+        Note(_scale_words(scored)),
         Table(
             [
                 "Source of risk and possible impact on individuals",
@@ -176,6 +177,26 @@ def _assessed(risks: list[RiskResult], scored: Scored) -> list:
             [5, 2, 2, 3],
         ),
     ]
+
+
+def _scale_words(scored: Scored) -> str:
+    """How the register's levels and ratings become the ICO's words, from the data file."""
+    data = spec()
+
+    def runs(words: dict) -> str:
+        groups: dict[str, list[int]] = {}
+        for level in range(1, 6):
+            groups.setdefault(words[str(level)], []).append(level)
+        return ", ".join(
+            f"{levels[0]}" + (f" to {levels[-1]}" if len(levels) > 1 else "") + f" {word}"
+            for word, levels in groups.items()
+        )
+
+    ratings = ", ".join(f"{r.label} as {_overall(r.id)}" for r in scored.library.method.ratings)
+    return (
+        f"The register's 5 × 5 levels in the ICO's words: likelihood {runs(data['likelihood'])}; impact "
+        f"{runs(data['severity'])}. The overall risk follows the register's rating: {ratings}."
+    )
 
 
 def _measures(risks: list[RiskResult], scored: Scored) -> list:
