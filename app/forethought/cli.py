@@ -576,6 +576,34 @@ def disable_person(username: str, db_path: Path | None) -> None:
     click.echo(f"{username} can no longer sign in; their sessions have ended.")
 
 
+@cli.command("share")
+@click.argument("assessment_id")
+@click.argument("usernames", nargs=-1)
+@click.option("--everyone", is_flag=True, help="Let everyone signed in open it again.")
+@db_option
+def share_command(assessment_id: str, usernames: tuple[str, ...], everyone: bool, db_path: Path | None) -> None:
+    """Let only USERNAMES (and administrators) open the assessment ASSESSMENT_ID (the id in its
+    address, /a/ID) on a shared server; to anyone else it does not exist."""
+    from . import server
+    from .store import NotFound, Store
+
+    store = Store(db_path or server.default_db_path())
+    if everyone == bool(usernames):
+        click.echo("Give the usernames to share it with, or --everyone.", err=True)
+        sys.exit(2)
+    unknown = [u for u in usernames if store.account(u) is None]
+    if unknown:
+        click.echo(f"There is nobody called {', '.join(unknown)}: see forethought people.", err=True)
+        sys.exit(1)
+    try:
+        store.set_access(assessment_id, set(usernames))
+    except NotFound:
+        click.echo(f"There is no assessment {assessment_id}.", err=True)
+        sys.exit(1)
+    who = ", ".join(sorted(usernames)) + " and administrators" if usernames else "everyone signed in"
+    click.echo(f"Assessment {assessment_id} can now be opened by {who}.")
+
+
 @cli.command("backup")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @db_option

@@ -212,6 +212,16 @@ def m008_accounts(db: Database) -> None:
     )
 
 
+@migrations()
+def m009_assessment_access(db: Database) -> None:
+    # Who may open an assessment, where an organisation needs it: no rows, everyone signed in.
+    db["assessment_access"].create({"assessment_id": str, "username": str}, pk=("assessment_id", "username"))
+
+
+# The assessments a person may not see: those with a list of people that does not name them.
+_HIDDEN_FROM = "SELECT assessment_id FROM assessment_access GROUP BY assessment_id HAVING sum(username = ?) = 0"
+
+
 class AccountExists(Exception):
     pass
 
@@ -517,6 +527,19 @@ class Store:
                     [dt.datetime.now(dt.timezone.utc).timestamp(), username],
                 )
 
+    def access(self, assessment_id: str) -> set[str]:
+        """The usernames that may open the assessment; empty for everyone signed in."""
+        rows = self.db.execute("SELECT username FROM assessment_access WHERE assessment_id = ?", [assessment_id])
+        return {row[0] for row in rows}
+
+    def set_access(self, assessment_id: str, usernames: set[str]) -> None:
+        """Only these people may open the assessment (administrators always may); none, everyone."""
+        with self._write() as db:
+            self._record(db, assessment_id)  # NotFound for an assessment that does not exist
+            db.execute("DELETE FROM assessment_access WHERE assessment_id = ?", [assessment_id])
+            for username in sorted(usernames):
+                db.execute("INSERT INTO assessment_access VALUES (?, ?)", [assessment_id, username])
+
     # --- assessments ----------------------------------------------------------
 
     def create(self, document: dict, summary: dict, who: str, action: str, duplicated_from: str | None = None) -> str:
@@ -597,15 +620,21 @@ class Store:
             }
         )
 
-    def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+    def count(self, viewer: str | None = None) -> int:
+        """How many assessments there are, or how many `viewer` (a username) may see."""
+        if viewer is None:
+            return self.db.execute("SELECT count(*) FROM assessments").fetchone()[0]
+        return self.db.execute(
+            f"SELECT count(*) FROM assessments WHERE id NOT IN ({_HIDDEN_FROM})", [viewer]
+        ).fetchone()[0]
 
-    def page(self, offset: int = 0, limit: int = 50) -> list[dict]:
-        """Assessments for the home page, most recently changed first."""
+    def page(self, offset: int = 0, limit: int = 50, viewer: str | None = None) -> list[dict]:
+        """Assessments for the home page, most recently changed first; only those `viewer` may see."""
+        where, args = (f"WHERE id NOT IN ({_HIDDEN_FROM})", [viewer]) if viewer is not None else ("", [])
         rows = self.db.execute(
             "SELECT id, title, organisation, stage, status, rating, established_rating, updated FROM assessments"
-            " ORDER BY updated DESC, id LIMIT ? OFFSET ?",
-            [limit, offset],
+            f" {where} ORDER BY updated DESC, id LIMIT ? OFFSET ?",
+            [*args, limit, offset],
         ).fetchall()
         keys = ["id", "title", "organisation", "stage", "status", "rating", "established_rating", "updated"]
         return [dict(zip(keys, row, strict=True)) for row in rows]

@@ -229,3 +229,25 @@ def test_refused_sign_ins_and_refused_pages_are_logged_without_the_password(in_p
     assert "signed in: rita from 127.0.0.1" in logged
     assert f"refused POST /a/{aid}/profile/people to rita (reviewer)" in logged
     assert "a wrong guess" not in logged and password_of("rita") not in logged
+
+
+def test_an_assessment_shared_with_some_people_does_not_exist_for_the_others(in_process):
+    store, aid, app, signed_in = in_process
+    other = store.create(store.get(aid).document, {"title": "Everyone's"}, "Test", "Imported")
+    result = CliRunner().invoke(cli, ["share", aid, "eddie", "--db", str(store.path)])
+    assert result.exit_code == 0 and "eddie and administrators" in result.output, result.output
+    eddie, april, ada = signed_in("eddie"), signed_in("april"), signed_in("ada")
+    for url in [f"/a/{aid}", f"/a/{aid}/results", f"/a/{aid}/assessment.json", f"/a/{aid}/history"]:
+        assert eddie.client.get(url).status_code == 200, url
+        assert ada.client.get(url).status_code == 200, url
+        assert april.client.get(url).status_code == 404, url
+    response = april.client.post(f"/a/{aid}/profile/people", data={"PR-10": "x"})
+    assert response.status_code == 404
+    listed = april.client.get("/").get_data(as_text=True)
+    assert f"/a/{other}" in listed and f"/a/{aid}" not in listed
+    assert f"/a/{aid}" in eddie.client.get("/").get_data(as_text=True)
+    assert CliRunner().invoke(cli, ["share", aid, "--everyone", "--db", str(store.path)]).exit_code == 0
+    assert april.client.get(f"/a/{aid}").status_code == 200
+    assert f"/a/{aid}" in april.client.get("/").get_data(as_text=True)
+    refused = CliRunner().invoke(cli, ["share", aid, "nobody", "--db", str(store.path)])
+    assert refused.exit_code == 1 and "There is nobody called nobody" in refused.output

@@ -166,11 +166,8 @@ def _register_guards(app: Flask) -> None:
         if not session.get("signed_in"):
             if request.endpoint not in OPEN_ENDPOINTS and not (request.endpoint or "").startswith("public."):
                 return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
-        elif g.person and not accounts.may(g.person["role"], request.endpoint, request.method):
-            app.logger.warning(
-                "refused %s %s to %s (%s)", request.method, request.path, g.person["username"], g.person["role"]
-            )
-            abort(403, accounts.refusal(g.person["role"], request.endpoint))
+        elif g.person:
+            _check_person(app, store, g.person)
         return None
 
     @app.after_request
@@ -184,6 +181,17 @@ def _register_guards(app: Flask) -> None:
         if request.is_secure:  # over HTTPS (itself, or from a trusted proxy): never plain HTTP again
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def _check_person(app: Flask, store: Store, person: dict) -> None:
+    """Refuse what this person's role does not allow (403, saying who can), and an assessment
+    only others may open (404, as if it did not exist: its title is not theirs to know either)."""
+    if not accounts.may(person["role"], request.endpoint, request.method):
+        app.logger.warning("refused %s %s to %s (%s)", request.method, request.path, person["username"], person["role"])
+        abort(403, accounts.refusal(person["role"], request.endpoint))
+    assessment_id = (request.view_args or {}).get("assessment_id")
+    if assessment_id and not accounts.may_open(person, store.access(assessment_id)):
+        abort(404)
 
 
 MESSAGES = {

@@ -52,6 +52,16 @@ def may(role: str, endpoint: str | None, method: str) -> bool:
     return role in ("editor", "approver") or endpoint in REVIEWING
 
 
+def may_open(person: dict, allowed: set[str]) -> bool:
+    """Whether a person may open an assessment that only `allowed` may (empty: everyone)."""
+    return not allowed or person["role"] == "admin" or person["username"] in allowed
+
+
+def viewer(person: dict | None) -> str | None:
+    """Whose view of the list of assessments a person gets: None sees every one."""
+    return None if person is None or person["role"] == "admin" else person["username"]
+
+
 def refusal(role: str, endpoint: str | None) -> str:
     """Why the page is refused, and who can do it, in words."""
     if endpoint in ADMINISTERING:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from ... import documents
 from ...problems import ProblemsFound
-from .. import forms, journey, wording
+from .. import accounts, forms, journey, wording
 from ..helpers import bind, download, kept, library, store, submitted
 from ..records import create, load
 from . import main
@@ -33,13 +33,16 @@ def favicon():
 @main.get("/")
 def home():
     page = max(1, request.args.get("page", 1, type=int))
-    listing = kept(("home", page), lambda: Markup(render_template("home_list.html", **_home_rows(page))))
+    viewer = accounts.viewer(g.get("person"))  # per-assessment access: each person their own list
+    listing = kept(
+        ("home", page, viewer), lambda: Markup(render_template("home_list.html", **_home_rows(page, viewer)))
+    )
     return render_template("home.html", listing=listing)
 
 
-def _home_rows(page: int) -> dict:
-    total = store().count()
-    rows = store().page(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+def _home_rows(page: int, viewer: str | None = None) -> dict:
+    total = store().count(viewer)
+    rows = store().page(offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, viewer=viewer)
     return {"rows": rows, "page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
