@@ -52,6 +52,7 @@ generate: $(VENV)/.installed
 	  $(BIN)/forethought register "$$f" -o "$${f%.json}.md" || exit 1; \
 	done
 	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python scripts/journey_screenshots.py
 
 # The published examples are made once, like real publications: they are not
 # remade when the banks change, because an old publication must still verify.
