@@ -168,39 +168,57 @@ def _column_widths(table: Table, landscape: bool) -> list[float]:
 def docx(document: Document) -> bytes:
     """The document as a Word file."""
     import docx as python_docx
-    from docx.shared import Cm
 
     word = python_docx.Document()
     _docx_page(word.sections[0], landscape=False)
     _docx_properties(word, document)
     _docx_styles(word)
+    # Style ids found once: python-docx looks a style up by name on every paragraph otherwise.
+    ids = {name: word.styles[name].style_id for name in (*HEADING_STYLES, "List Bullet", "List Number")}
     landscape = False
     for block in document.blocks:
-        if isinstance(block, Heading):
-            word.add_heading("", level=min(max(block.level, 1), 4))
-            _docx_runs(word.paragraphs[-1], block.text)
-        elif isinstance(block, Paragraph):
-            _docx_runs(word.add_paragraph(), block.text)
-        elif isinstance(block, Bullets):
-            for item in block.items:
-                _docx_runs(word.add_paragraph(style="List Number" if block.numbered else "List Bullet"), item)
-        elif isinstance(block, Table):
-            _docx_table(word, block, landscape)
-        elif isinstance(block, Image):
-            word.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm), height=Cm(block.height_cm))
-            properties = word.inline_shapes[-1]._inline.docPr
-            properties.set("descr", escape.plain(block.alt))
-            properties.set("title", escape.plain(block.title))
-        elif isinstance(block, PageBreak):
-            word.add_page_break()
-        elif isinstance(block, Page):
+        if isinstance(block, Page):
             from docx.enum.section import WD_SECTION
 
             landscape = block.landscape
             _docx_page(word.add_section(WD_SECTION.NEW_PAGE), landscape)
+        else:
+            _docx_block(word, block, landscape, ids)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
+
+
+HEADING_STYLES = ("Heading 1", "Heading 2", "Heading 3", "Heading 4")
+
+
+def _docx_paragraph(word, style_id: str | None = None):
+    paragraph = word.add_paragraph()
+    if style_id:
+        paragraph._p.style = style_id
+    return paragraph
+
+
+def _docx_block(word, block, landscape: bool, ids: dict[str, str]) -> None:
+    from docx.shared import Cm
+
+    if isinstance(block, Heading):
+        _docx_runs(_docx_paragraph(word, ids[HEADING_STYLES[min(max(block.level, 1), 4) - 1]]), block.text)
+    elif isinstance(block, Paragraph):
+        _docx_runs(_docx_paragraph(word), block.text)
+    elif isinstance(block, Bullets):
+        for item in block.items:
+            _docx_runs(_docx_paragraph(word, ids["List Number" if block.numbered else "List Bullet"]), item)
+    elif isinstance(block, Table):
+        _docx_table(word, block, landscape)
+    elif isinstance(block, Image):
+        shape = word.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm), height=Cm(block.height_cm))
+        shape._inline.docPr.set("descr", escape.plain(block.alt))
+        shape._inline.docPr.set("title", escape.plain(block.title))
+    elif isinstance(block, PageBreak):
+        word.add_page_break()
+    else:
+        raise TypeError(f"Not a document block: {block!r}")
 
 
 def _docx_styles(word) -> None:

@@ -36,7 +36,8 @@ def markdown_html(scored: Scored) -> str:
     """The register's Markdown as safe HTML, as it is (the heat map still a table)."""
     from .web.rendering import register_html
 
-    return str(register_html(scored.register()))
+    # Made once for the page and the office files alike: it is most of the cost of either.
+    return scored.once("register markdown html", lambda: str(register_html(scored.register())))
 
 
 def figure(scored: Scored, prefix: str = "register-heatmap") -> Markup:
