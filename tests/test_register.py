@@ -335,3 +335,12 @@ def test_the_summary_names_the_ten_actions_that_matter_most_red_flag_clearers_fi
         assert f"| {row['m'].id} |" in summary
     left_out = [row["m"].id for row in outstanding if row not in chosen]
     assert not any(f"| {mid} |" in summary for mid in left_out)
+
+
+@pytest.mark.parametrize(
+    "stage, words", [("market_engagement", " at the market engagement stage:"), ("dont_know", ":")]
+)
+def test_the_summary_says_what_decision_is_asked_for(new_doc, fixture_library, stage, words):
+    doc = new_doc({"PR-01": "Door counters", "PR-03": stage})
+    summary = render(doc, fixture_library).split("## Appendix A")[0]
+    assert f"**Decision asked for:** whether to go ahead with Door counters{words} proceed," in summary
