@@ -90,3 +90,22 @@ def test_on_a_narrow_screen_each_risk_is_a_block_with_its_labels(page, library, 
         for box in page.locator(".ft-register-table strong", has_text=word).all()[:5]:
             height = box.evaluate("b => b.getClientRects().length")
             assert height == 1, word
+
+
+def test_the_register_page_in_the_app_prints_the_same_way(page, server, tmp_path):
+    """The page a team prints from the app ("print this page and choose Save as PDF")."""
+    page.goto(server.url + "/import")
+    page.set_input_files("input[type=file]", str(ROOT / "examples" / "draft-chatbot.json"))
+    page.get_by_role("button", name="Import the file").click()
+    page.goto(re.match(r"(.*/a/[^/#?]+)", page.url).group(1) + "/register")
+    pdf = tmp_path / "register.pdf"
+    page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True)
+    reader = pypdf.PdfReader(pdf)
+    texts = [p.extract_text() for p in reader.pages]
+    appendix_a = next(i for i, t in enumerate(texts) if "Appendix A: the full register" in t)
+    assert 1 <= appendix_a <= 2, f"the summary takes {appendix_a} pages"
+    assert size(reader.pages[appendix_a]) == LANDSCAPE
+    assert "Download the register" not in texts[0]  # the page's own links are not printed
+    whole = "\n".join(texts)
+    for word in ("Low", "Medium", "High", "Critical"):
+        assert not split_words(whole, word), word
