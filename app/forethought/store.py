@@ -558,6 +558,11 @@ class Store:
                 }
             )
             self._log(db, assessment_id, 1, at, who, action, [])
+            if duplicated_from:  # a copy is shared with the same people as what it copies
+                db.execute(
+                    "INSERT INTO assessment_access SELECT ?, username FROM assessment_access WHERE assessment_id = ?",
+                    [assessment_id, duplicated_from],
+                )
         return assessment_id
 
     def get(self, assessment_id: str) -> Record:

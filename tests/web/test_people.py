@@ -17,7 +17,7 @@ from forethought.web import PASSWORD_SETTING, create_app, journey
 
 from ..conftest import ROOT
 from ..live import Browserish, LiveServer
-from .conftest import ClientRequest
+from .conftest import ClientRequest, location_id
 
 LIBRARY = bundled_library()
 SHARED = "the old shared password"
@@ -246,6 +246,9 @@ def test_an_assessment_shared_with_some_people_does_not_exist_for_the_others(in_
     listed = april.client.get("/").get_data(as_text=True)
     assert f"/a/{other}" in listed and f"/a/{aid}" not in listed
     assert f"/a/{aid}" in eddie.client.get("/").get_data(as_text=True)
+    _, response = eddie.post(f"/a/{aid}/duplicate", {"stage": "exit"})
+    copied = location_id(response)
+    assert store.access(copied) == {"eddie"} and april.client.get(f"/a/{copied}").status_code == 404
     assert CliRunner().invoke(cli, ["share", aid, "--everyone", "--db", str(store.path)]).exit_code == 0
     assert april.client.get(f"/a/{aid}").status_code == 200
     assert f"/a/{aid}" in april.client.get("/").get_data(as_text=True)
