@@ -32,8 +32,8 @@ def answer_everything_on_the_page(page) -> None:
                 page.fill(f"[name='{name}-month']", "4")
                 page.fill(f"[name='{name}-year']", "2027")
     for field in page.locator(
-        "form .ft-form-group > input.ft-input, form .ft-form-group > .ft-input-wrapper > input, "
-        "form .ft-form-group > textarea.ft-textarea"
+        "form .govuk-form-group > input.govuk-input, form .govuk-form-group .govuk-input__wrapper > input, "
+        "form .govuk-form-group > textarea.govuk-textarea"
     ).all():
         name = field.get_attribute("name")
         if name.endswith(("-evidence", "-note")) or field.input_value():

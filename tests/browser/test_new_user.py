@@ -29,7 +29,7 @@ def test_a_new_user_meets_no_rough_edges(page, server, axe):
     assert "(optional)" in page.locator("label[for='PR-05']").inner_text()
     page.get_by_role("button", name="Save and continue").click()
     assert page.title().startswith("Error: About the project")
-    assert page.locator(".ft-error-summary").get_by_role("link").first.inner_text().startswith("Enter the name")
+    assert page.locator(".govuk-error-summary").get_by_role("link").first.inner_text().startswith("Enter the name")
     axe(page, "a blank first page")
     page.goto(server.url)
     assert "There are no assessments yet." in page.content()
@@ -43,8 +43,11 @@ def test_a_new_user_meets_no_rough_edges(page, server, axe):
     assert re.match(r"Progress: \d+ of \d+ questions answered", page.locator("#progress").inner_text())
     page.locator("input[name='PR-17'][value='dont_know']").check()
     page.get_by_role("button", name="Save and continue").click()
-    assert page.locator(".ft-banner--success").inner_text() == "Saved your answers to What the system does to people."
-    assert "PR-17" in page.locator(".ft-banner--warning").inner_text()
+    assert (
+        page.locator(".govuk-notification-banner--success .govuk-notification-banner__heading").inner_text()
+        == "Saved your answers to What the system does to people."
+    )
+    assert "PR-17" in page.locator(".ft-banner--warning .govuk-notification-banner__heading").inner_text()
     axe(page, "a question page after a save, with a warning")
     page.goto(assessment + "/profile/screening")
     assert page.locator("#PR-17-warning").is_visible()
@@ -64,7 +67,9 @@ def test_a_new_user_meets_no_rough_edges(page, server, axe):
     declined.check()
     page.get_by_role("button", name="Save the actions").click()
     assert (
-        page.locator(".ft-error-summary a").first.inner_text().startswith(f"Say why you are declining {mitigation} (")
+        page.locator(".govuk-error-summary a")
+        .first.inner_text()
+        .startswith(f"Say why you are declining {mitigation} (")
     )
     axe(page, "one risk's actions with an error")
     page.fill(f"[name='{mitigation}-note']", "Covered by the council's own policy")

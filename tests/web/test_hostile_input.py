@@ -30,7 +30,7 @@ def test_a_hostile_upload_gets_a_clear_message_and_changes_nothing(client_reques
         expected_status=422,
         content_type="multipart/form-data",
     )
-    problems = [" ".join(li.get_text().split()) for li in page.select(".ft-error-summary li")]
+    problems = [" ".join(li.get_text().split()) for li in page.select(".govuk-error-summary li")]
     assert any(words in p for p in problems), problems
     assert "Traceback" not in page.text
     assert store.count() == before

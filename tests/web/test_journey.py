@@ -161,7 +161,7 @@ def test_bad_values_get_clear_errors_and_nothing_is_saved(client_request, store)
     before = store.get(aid).version
     page, _ = client_request.post(f"/a/{aid}/surveillance/data", {"SV-13": "about a month"}, expected_status=200)
     assert page.title.text.startswith("Error: ")
-    summary = page.select_one(".ft-error-summary")
+    summary = page.select_one(".govuk-error-summary")
     assert summary.a["href"] == "#SV-13" and summary.a.text == "Enter a number, like 30"
     assert page.find(id="SV-13-error").text.strip() == "Error: Enter a number, like 30"
     assert page.find(id="SV-13")["value"] == "about a month"  # the input is kept on screen
@@ -179,13 +179,13 @@ def test_bad_values_get_clear_errors_and_nothing_is_saved(client_request, store)
         },
         expected_status=200,
     )
-    assert page.select_one(".ft-error-summary a")["href"] == "#PR-09-day"
+    assert page.select_one(".govuk-error-summary a")["href"] == "#PR-09-day"
     page, _ = client_request.post(
         f"/a/{aid}/profile/about",
         {"PR-01": "X", "PR-02": "Y", "PR-03": "planning", "PR-08": "Z", "PR-06": "not-an-ocid"},
         expected_status=200,
     )
-    assert "is not right: an ocid starts with ocds-" in page.select_one(".ft-error-summary").text
+    assert "is not right: an ocid starts with ocds-" in page.select_one(".govuk-error-summary").text
 
 
 def test_results_actions_and_the_register(client_request, store):

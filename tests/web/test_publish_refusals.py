@@ -36,7 +36,7 @@ def post_publish(client_request, aid: str, reason: str):
 
 def test_a_reason_over_the_limit_is_a_form_error(client_request, store, aid):
     page, _ = post_publish(client_request, aid, "x" * 201)
-    summary = page.select_one(".ft-error-summary").get_text()
+    summary = page.select_one(".govuk-error-summary").get_text()
     assert f"The reason is 201 characters long; shorten it to at most {publish.REASON_LIMIT}" in summary
     assert store.published_for(aid) == []
 
@@ -44,10 +44,10 @@ def test_a_reason_over_the_limit_is_a_form_error(client_request, store, aid):
 def test_a_version_that_would_not_verify_is_not_stored(client_request, store, aid, monkeypatch):
     monkeypatch.setattr(publish, "REASON_LIMIT", 1000)  # the limit as it was, before the bug was found
     page, _ = post_publish(client_request, aid, "x" * 201)
-    summary = page.select_one(".ft-error-summary").get_text()
+    summary = page.select_one(".govuk-error-summary").get_text()
     assert "Nothing was published, because the published file would not verify" in summary
     assert f"/assessment{OWNER}: is 213 characters long; at most 200 are allowed" in summary
-    link = next(a for a in page.select(".ft-error-summary a") if "would not verify" in a.get_text())
+    link = next(a for a in page.select(".govuk-error-summary a") if "would not verify" in a.get_text())
     assert page.find(id=link["href"].removeprefix("#"))["name"].startswith("reason-")  # the field to shorten
     assert store.published_for(aid) == []
     assert not any("Signed off" in str(entry) for entry in store.history(aid))

@@ -150,24 +150,27 @@ def test_question_pages_show_progress_and_say_when_they_saved(client_request, ai
     form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
     _, response = client_request.post(f"/a/{aid}/profile/people", {**form, "PR-10": "Visitors"})
     page = client_request.get(response.headers["Location"])
-    assert page.select_one(".ft-banner--success").text.strip() == "Saved your answers to People and data."
+    assert (
+        page.select_one(".govuk-notification-banner--success .govuk-notification-banner__heading").text.strip()
+        == "Saved your answers to People and data."
+    )
     assert re.search(r"answered \d+ of \d+ questions", client_request.get(f"/a/{aid}").text)
 
 
 def test_a_dont_know_that_moves_many_risks_is_warned_of(client_request, aid):  # noqa: F811
     page = client_request.get(f"/a/{aid}/profile/screening")
-    assert not page.select(".ft-warning")
+    assert not page.select(".govuk-warning-text")
     form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
     for field in page.select("form input[type=radio][checked], form input[type=checkbox][checked]"):
         form.setdefault(field["name"], field["value"])
     _, response = client_request.post(f"/a/{aid}/profile/screening", {**form, "PR-17": "dont_know"})
     page = client_request.get(response.headers["Location"])
-    warning = " ".join(page.select_one(".ft-banner--warning").text.split())
+    warning = " ".join(page.select_one(".ft-banner--warning .govuk-notification-banner__heading").text.split())
     assert re.match(
         r"You answered “Don't know” to PR-17 Part in decisions\. On its own this answer could move \d+", warning
     )
     page = client_request.get(f"/a/{aid}/profile/screening")
-    assert page.find(id="PR-17-warning") and len(page.select(".ft-warning")) == 1
+    assert page.find(id="PR-17-warning") and len(page.select(".govuk-warning-text")) == 1
 
 
 def test_owners_and_actions_are_a_summary_with_one_page_per_risk(client_request, aid):  # noqa: F811

@@ -142,8 +142,8 @@ def test_a_malformed_import_lists_clear_errors_and_changes_nothing(client_reques
         expected_status=422,
         content_type="multipart/form-data",
     )
-    problems = [" ".join(li.get_text().split()) for li in page.select(".ft-error-summary li")]
-    assert page.select_one("#problems-title").text == "The file cannot be imported"
+    problems = [" ".join(li.get_text().split()) for li in page.select(".govuk-error-summary li")]
+    assert page.select_one(".govuk-error-summary__title").text.strip() == "The file cannot be imported"
     for words in expected:
         assert any(words in p for p in problems), (words, problems)
     assert len(problems) == len(expected)
@@ -153,7 +153,7 @@ def test_a_malformed_import_lists_clear_errors_and_changes_nothing(client_reques
 
 def test_importing_without_choosing_a_file(client_request):
     page, _ = client_request.post("/import", {}, expected_status=422, content_type="multipart/form-data")
-    assert page.select_one(".ft-error-summary a")["href"] == "#file"
+    assert page.select_one(".govuk-error-summary a")["href"] == "#file"
 
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> [link](javascript:alert(1)) | =SUM(A1)'

@@ -11,6 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as etree
 from functools import lru_cache
 
+import jinja2
 import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
@@ -91,6 +92,13 @@ def shown(value: object) -> object:
     if isinstance(value, str):
         return visible(value)
     return value
+
+
+def with_design_system(loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
+    """Our templates, and GOV.UK Frontend's own macros under "govuk_frontend_jinja/", for the app
+    and the static site alike."""
+    frontend = jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")})
+    return jinja2.ChoiceLoader([loader, frontend])
 
 
 # What every template may use, in the app and in the static site alike.
