@@ -148,3 +148,26 @@ def test_libreoffice_opens_every_register_and_the_injection_corpus(scored_exampl
         print(f"{source.name}: {source.stat().st_size // 1024} KB, {len(texts)} pages, summary {at}")
         if source.name.startswith("injected"):
             assert "<script>alert(1)</script>" in "\n".join(texts)
+
+
+@pytest.mark.parametrize("which", ["bundled", "fixture"])
+def test_the_injection_corpus_is_inert_in_the_html_file(which, library, fixture_library):
+    from bs4 import BeautifulSoup
+
+    lib = library if which == "bundled" else fixture_library
+    page = BeautifulSoup(Scored.score(injected_document(lib), lib).register_page(), "html.parser")
+    assert not page.find_all(["script", "img", "iframe", "object", "embed", "form", "input"])
+    for tag in page.find_all(True):
+        assert not [a for a in tag.attrs if a.lower().startswith("on")], tag.name
+        assert not str(tag.get("href", "")).lower().startswith(("javascript:", "data:")), tag
+    assert len(page.find_all("svg")) == 1 and page.svg.title.get_text().startswith("Heat map: <script>")
+    assert "<script>alert(1)</script>" in page.get_text() and "\u202e" not in page.get_text()
+    # A title holding a bidirectional override loses it in the page's <title> too.
+    doc = documents.new_document(lib, "2026-11-21")
+    doc["banks"]["profile"]["answers"]["PR-01"] = {"value": "Door \u202ecounters <b>"}
+    checked, problems = documents.check(doc, lib)
+    assert not problems
+    titled = Scored.score(checked, lib).register_page()
+    assert "<title>Risk register: Door counters &lt;b&gt;</title>" in titled
+    # The only stylesheet is the one the file carries.
+    assert len(page.find_all("style")) == 1 and not page.find_all("link")
