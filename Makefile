@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint generate published-examples bench bench-load clean
+.PHONY: run test test-fast lint generate frontend published-examples bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,13 +18,26 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+# GOV.UK Frontend's styles, compiled from the npm package pinned in frontend/package-lock.json
+# (node and npm: see the README). The compiled file is committed, so the wheel, and a clone
+# without npm, carry it; this remakes it whenever frontend/ changes.
+FRONTEND_CSS := app/forethought/web/static/govuk-frontend.css
+$(FRONTEND_CSS): frontend/package.json frontend/package-lock.json frontend/forethought.scss
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd frontend && npm ci --no-audit --no-fund --ignore-scripts --silent && cd .. && \
+	  frontend/node_modules/.bin/sass --load-path=frontend/node_modules --style=compressed --no-source-map \
+	    frontend/forethought.scss $@; \
+	else echo "npm is not installed: using the compiled $@ as committed"; touch $@; fi
+
+frontend: $(FRONTEND_CSS)
+
+run: $(VENV)/.installed $(FRONTEND_CSS)
 	$(BIN)/forethought banks
 	$(BIN)/forethought serve
 
 # The tests run on every core (pytest-xdist); the browser tests then run one at a time,
 # since a browser waiting on a busy machine is the one thing that goes flaky.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test $(FRONTEND_CSS)
 	$(BIN)/python -m pytest -n auto -m "not browser"
 	$(BIN)/python -m pytest -m browser
 

@@ -39,6 +39,7 @@ def test_the_wheel_carries_the_content(wheel):
         assert f"forethought/reports/{path.name}" in names
     assert "forethought/scoring/default.json" in names
     assert "forethought/web/static/forethought.css" in names
+    assert {"forethought/web/static/govuk-frontend.css", "forethought/web/static/favicon.ico"} <= names
     assert "forethought/web/templates/public/version.html" in names
     assert not any(n.startswith(("tests/", "examples/")) for n in names)
     assert {n.split("/")[0] for n in names} == {"forethought", wheel.name.split("-py")[0] + ".dist-info"}
