@@ -23,7 +23,10 @@ def test_the_static_site_works_from_disk(page, axe, tmp_path):
     page.get_by_role("link", name="Town centre CCTV renewal").click()
     assert page.title().startswith("Town centre CCTV renewal, version 2")
     # The stylesheet loads from disk: the header takes its colour from it.
-    assert page.locator(".ft-header").evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(27, 58, 75)"
+    # Both stylesheets load from disk: GOV.UK Frontend's colours the service navigation, ours the rating tags.
+    for styled in (".govuk-service-navigation", ".ft-tag"):
+        colour = page.locator(styled).first.evaluate("h => getComputedStyle(h).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), styled
     # Both readings, side by side, on a published page too.
     assert page.locator(".ft-panel__label").inner_text().startswith("Overall rating with the mitigations in place")
     assert "On what you have told us" in page.locator("section.ft-risk thead").first.inner_text()
