@@ -134,3 +134,29 @@ def test_the_wheel_installs_beside_a_distribution_named_app(wheel, tmp_path):
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_the_wheel_writes_the_register_in_every_format_outside_the_repository(wheel, tmp_path):
+    """The register's stylesheet and picture template travel in the wheel, and PNG needs no
+    system library: the HTML file, Word, OpenDocument and the heat map from an unpacked wheel."""
+    unpacked = tmp_path / "site-packages"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    assert (unpacked / "forethought" / "web" / "static" / "register.css").is_file()
+    script = (
+        "import forethought, forethought.loading as b, forethought.documents as d; from forethought.scored import Scored;"
+        "print(forethought.__file__);"
+        "lib = b.load_library(); s = Scored.score(d.check(d.new_document(lib, '2026-11-21'), lib)[0], lib);"
+        "print(len(s.register_page()), len(s.register_docx()), len(s.register_odt()), s.heatmap_png()[:4])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    where, page, word, odt, png = done.stdout.split(maxsplit=4)
+    assert where.startswith(str(unpacked))
+    assert int(page) > 10000 and int(word) > 10000 and int(odt) > 10000 and png.strip() == "b'\\x89PNG'"
