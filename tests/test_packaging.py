@@ -143,8 +143,8 @@ def test_the_wheel_writes_the_register_in_every_format_outside_the_repository(wh
     zipfile.ZipFile(wheel).extractall(unpacked)
     assert (unpacked / "forethought" / "web" / "static" / "register.css").is_file()
     script = (
-        "import forethought, forethought.loading as b, forethought.documents as d; from forethought.scored import Scored;"
-        "print(forethought.__file__);"
+        "import forethought, forethought.loading as b, forethought.documents as d;"
+        "from forethought.scored import Scored; print(forethought.__file__);"
         "lib = b.load_library(); s = Scored.score(d.check(d.new_document(lib, '2026-11-21'), lib)[0], lib);"
         "print(len(s.register_page()), len(s.register_docx()), len(s.register_odt()), s.heatmap_png()[:4])"
     )
