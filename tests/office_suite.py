@@ -38,7 +38,7 @@ def to_pdf(files: list[Path], out: Path) -> dict[Path, Path]:
         + [str(f) for f in files],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,  # twenty registers on a busy two-core machine
         check=False,
     )
     pdfs = {f: out / (f.stem + ".pdf") for f in files}
