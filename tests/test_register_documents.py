@@ -64,6 +64,10 @@ def test_the_word_file_has_the_registers_structure(name, scored_examples):
     for table in word.tables:
         assert table.rows[0]._tr.trPr.find(f"{WORD_NS}tblHeader") is not None
         assert all(run.bold for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs if run.text)
+    # An id in a cell never breaks at its hyphen: "AL-" on one line and "R02" on the next.
+    cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
+    assert any("\u2011" in c for c in cells)
+    assert not any(re.search(r"(?<![\w-])[A-Z]{2,3}-[A-Z]?\d{1,3}(?![\w-])", c) for c in cells)
     assert len(word.inline_shapes) == 1
     assert word.inline_shapes[0]._inline.docPr.get("descr") == scored.heatmap().description
     props = word.core_properties

@@ -16,6 +16,7 @@ writer escapes it again for its own format.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -97,12 +98,22 @@ def _text(node: Node) -> str:
     return "".join(r.text for r in runs(node))
 
 
+# A question, risk, mitigation or red flag id: "PR-17", "DV-R02", "AL-M08".
+_ID = re.compile(r"(?<![\w-])([A-Z]{2,3})-([A-Z]?\d{1,3})(?![\w-])")
+
+
+def unbroken_ids(cell: list[office.Run]) -> list[office.Run]:
+    """A cell's ids with a non-breaking hyphen, so a narrow column never ends a line with "AL-"
+    and starts the next with "R02" (the HTML keeps them whole with a style instead)."""
+    return [office.Run(_ID.sub("\\1\u2011\\2", r.text), r.bold, r.italic) for r in cell]
+
+
 def _table(node: Node) -> office.Table:
     header: list = []
     rows: list = []
     for row in _all(node, "tr"):
         cells = [c for c in row.children if isinstance(c, Node) and c.tag in ("th", "td")]
-        values = [runs(c) for c in cells]
+        values = [unbroken_ids(runs(c)) for c in cells]
         if not header and all(c.tag == "th" for c in cells):
             header = values
         else:
