@@ -193,7 +193,7 @@ def _json_risk(r: RiskResult) -> dict:
 
 def _plain(value):
     if isinstance(value, str):
-        return escape.plain(value)
+        return escape.visible(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

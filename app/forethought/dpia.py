@@ -342,7 +342,7 @@ def _json(built: Draft) -> str:
 
 def _plain(value):
     if isinstance(value, str):
-        return escape.plain(value)
+        return escape.visible(value)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):

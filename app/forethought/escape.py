@@ -146,11 +146,12 @@ def csv_cell(value: object) -> str:
     return text
 
 
-def visible(text: str) -> str:
+def visible(text: object) -> str:
     """Text with control characters and invisible format characters (bidirectional overrides,
     zero-width characters, NUL, ESC) taken out, tab and line breaks kept: what every form takes
-    in and every page prints, so no text can be hidden, reordered or made to look like other text."""
-    return _strip_controls(text)
+    in and every page, document and picture prints, so no text can be hidden, reordered or made
+    to look like other text. None is the empty text."""
+    return _strip_controls("" if text is None else str(text))
 
 
 def filename(text: object, default: str = "assessment", limit: int = 60) -> str:
@@ -158,12 +159,6 @@ def filename(text: object, default: str = "assessment", limit: int = 60) -> str:
     normalised = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
     stem = re.sub(r"[^A-Za-z0-9]+", "-", normalised).strip("-").lower()[:limit].strip("-")
     return stem or default
-
-
-def plain(text: object) -> str:
-    """User text for a format that shows text as text (Word, OpenDocument, SVG):
-    control and invisible format characters removed, line breaks kept."""
-    return _strip_controls("" if text is None else str(text), keep_newlines=True)
 
 
 def _strip_controls(text: str, keep_newlines: bool = True) -> str:

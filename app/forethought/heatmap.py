@@ -95,7 +95,7 @@ def layout(context: dict) -> Picture:
     heights = {lk: 28 + LINE_HEIGHT * max(_cell_lines(len(heat[(lk, i)])) for i in range(1, 6)) + 6 for lk in levels}
     width = MARGIN * 2 + LABEL_WIDTH + 5 * CELL_WIDTH
     picture = Picture(title="", description="", width=width, height=0)
-    title = escape.plain(f"Heat map: {context['title']}")
+    title = escape.visible(f"Heat map: {context['title']}")
     picture.title = title
     # The picture's own heading fits its width; the <title> keeps the whole name.
     shown = title if len(title) <= 90 else title[:88].rstrip() + "…"

@@ -140,7 +140,7 @@ def runs(text: Text) -> list[Run]:
     out = []
     for item in items:
         run = item if isinstance(item, Run) else Run(str(item))
-        out.append(Run(escape.plain(run.text), run.bold, run.italic))
+        out.append(Run(escape.visible(run.text), run.bold, run.italic))
     return out
 
 
@@ -213,8 +213,8 @@ def _docx_block(word, block, landscape: bool, ids: dict[str, str]) -> None:
         _docx_table(word, block, landscape)
     elif isinstance(block, Image):
         shape = word.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm), height=Cm(block.height_cm))
-        shape._inline.docPr.set("descr", escape.plain(block.alt))
-        shape._inline.docPr.set("title", escape.plain(block.title))
+        shape._inline.docPr.set("descr", escape.visible(block.alt))
+        shape._inline.docPr.set("title", escape.visible(block.title))
     elif isinstance(block, PageBreak):
         word.add_page_break()
     else:
@@ -248,15 +248,15 @@ def _docx_page(section, landscape: bool) -> None:
 
 def _docx_properties(word, document: Document) -> None:
     props = word.core_properties
-    props.title = escape.plain(document.title)
-    props.subject = escape.plain(document.subject)
+    props.title = escape.visible(document.title)
+    props.subject = escape.visible(document.subject)
     # Core properties have no "organisation": the author is the organisation
     # the document speaks for, and the identifier is what it was made from.
-    props.author = escape.plain(document.organisation)
-    props.last_modified_by = escape.plain(document.organisation)
-    props.identifier = escape.plain(document.content_hash)
-    props.keywords = escape.plain(f"{document.subject}; {document.content_hash}".strip("; "))
-    props.comments = escape.plain(f"Made with {document.generator} from {document.content_hash}")
+    props.author = escape.visible(document.organisation)
+    props.last_modified_by = escape.visible(document.organisation)
+    props.identifier = escape.visible(document.content_hash)
+    props.keywords = escape.visible(f"{document.subject}; {document.content_hash}".strip("; "))
+    props.comments = escape.visible(f"Made with {document.generator} from {document.content_hash}")
     props.language = document.language
     props.created = props.modified = _when(document.date)
     props.revision = 1
@@ -467,16 +467,16 @@ def _odt_properties(text, document: Document) -> None:
 
     moment = _when(document.date).strftime("%Y-%m-%dT%H:%M:%S")
     for element in (
-        dc.Title(text=escape.plain(document.title)),
-        dc.Subject(text=escape.plain(document.subject)),
-        dc.Creator(text=escape.plain(document.organisation)),
-        meta.InitialCreator(text=escape.plain(document.organisation)),
+        dc.Title(text=escape.visible(document.title)),
+        dc.Subject(text=escape.visible(document.subject)),
+        dc.Creator(text=escape.visible(document.organisation)),
+        meta.InitialCreator(text=escape.visible(document.organisation)),
         dc.Date(text=moment),
         meta.CreationDate(text=moment),
         dc.Language(text=document.language),
-        meta.Keyword(text=escape.plain(document.content_hash)),
-        meta.UserDefined(name="Organisation", text=escape.plain(document.organisation)),
-        meta.UserDefined(name="Content hash", text=escape.plain(document.content_hash)),
+        meta.Keyword(text=escape.visible(document.content_hash)),
+        meta.UserDefined(name="Organisation", text=escape.visible(document.organisation)),
+        meta.UserDefined(name="Content hash", text=escape.visible(document.content_hash)),
     ):
         text.meta.addElement(element)
 
@@ -568,8 +568,8 @@ def _odt_image(text, styles: _OdtStyles, block: Image):
     href = text.addPicture(f"Pictures/image{len(text.Pictures)}.png", "image/png", block.png)
     frame = Frame(width=f"{block.width_cm}cm", height=f"{block.height_cm}cm", anchortype="as-char")
     frame.addElement(DrawImage(href=href))
-    frame.addElement(Title(text=escape.plain(block.title or block.alt)))
-    frame.addElement(Desc(text=escape.plain(block.alt)))
+    frame.addElement(Title(text=escape.visible(block.title or block.alt)))
+    frame.addElement(Desc(text=escape.visible(block.alt)))
     holder = P(stylename="Text_20_body")
     holder.addElement(frame)
     return holder
