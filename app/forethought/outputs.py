@@ -106,7 +106,7 @@ def office_document(scored: Scored) -> office.Document:
     context = scored.context()
     return office.Document(
         title=f"Risk register: {title}",
-        organisation=context["profile"].get("PR-02") or "",
+        organisation=str(documents.about(scored.doc, "organisation") or ""),
         date=scored.result.assessment_date,
         content_hash=digest(scored.doc),
         subject="Risk register",

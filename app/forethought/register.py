@@ -193,7 +193,7 @@ def context(doc: dict, result: AssessmentResult, library: Library) -> dict:
         "version": __version__,
         "format_version": documents.FORMAT_VERSION,
         "profile": profile,
-        "title": profile.get("PR-01") or "Untitled assessment",
+        "title": documents.about(doc, "title") or "Untitled assessment",
         "banks": banks,
         "applying": applying,
         "skipped": [b for b in banks if not b.applies],
