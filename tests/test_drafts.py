@@ -130,7 +130,7 @@ def test_no_atrs_draft_where_the_algorithm_bank_does_not_apply(library):
     for path in EXAMPLES:
         case = scored(path, library)
         if not case.result.bank("algorithmic-decisions").applies:
-            with pytest.raises(atrs.NotApplicable, match="does not apply"):
+            with pytest.raises(drafts.NotApplicable, match="does not apply"):
                 atrs.draft(case)
             break
     else:
@@ -200,7 +200,7 @@ def test_no_dpia_draft_without_personal_data(library, new_doc, fixture_library):
     doc["banks"]["profile"]["answers"]["PR-13"] = {"value": "no"}
     checked, problems = documents.check(doc, library)
     assert not problems
-    with pytest.raises(dpia.NotApplicable, match="will not use personal data"):
+    with pytest.raises(drafts.NotApplicable, match="will not use personal data"):
         dpia.draft(Scored.score(checked, library))
     # Not yet answered: drafted, with the warning.
     open_doc, _ = documents.check(documents.new_document(library, "2026-11-21"), library)

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from forethought import atrs, documents, dpia
+from forethought import atrs, documents, dpia, drafts
 from forethought.scored import Scored
 
 from .conftest import ROOT
@@ -68,7 +68,7 @@ def drafts_of(scored: Scored):
         try:
             for fmt in module.FORMATS:
                 yield module.__name__.rsplit(".", 1)[1], fmt, module.made(scored, fmt)
-        except module.NotApplicable:
+        except drafts.NotApplicable:
             continue
 
 

@@ -21,10 +21,6 @@ DATA = "atrs.json"
 FORMATS = ("md", "json", "docx", "odt")
 
 
-class NotApplicable(Exception):
-    """The assessment is not one an ATRS record is drafted for; the message says why."""
-
-
 def spec() -> dict:
     return drafts.data(DATA)
 
@@ -64,7 +60,7 @@ def _make(scored: Scored, fmt: str) -> str | bytes:
 def _draft(scored: Scored) -> Draft:
     data = spec()
     if not applies(scored):
-        raise NotApplicable(data["not_applicable"])
+        raise drafts.NotApplicable(data["not_applicable"])
     doc, library, result = scored.doc, scored.library, scored.result
     shown = engine.visibility(doc, library)
     risk_lines = [_risk_line(r, scored) for r in scored.context()["risks"]]
@@ -160,7 +156,7 @@ def _json(scored: Scored) -> str:
     }
     # The JSON carries user text as JSON strings: inert wherever it is parsed, only control
     # and invisible format characters taken out, as every other output does.
-    return json.dumps(_plain(out), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(drafts.visible_json(out), indent=2, ensure_ascii=False) + "\n"
 
 
 def _json_field(e: Entry) -> dict:
@@ -189,16 +185,6 @@ def _json_risk(r: RiskResult) -> dict:
         "mitigations_planned": [m.action for m in r.mitigations if m.status in ("planned", "recommended")],
         "red_flags": [f.reason for f in r.red_flags],
     }
-
-
-def _plain(value):
-    if isinstance(value, str):
-        return escape.visible(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 # --- The field table for docs/atrs.md -------------------------------------------

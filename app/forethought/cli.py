@@ -289,13 +289,7 @@ def atrs_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[P
     """Draft an Algorithmic Transparency Recording Standard record from an assessment FILE."""
     from . import atrs
 
-    scored = _scored_file(file, extra_banks)
-    try:
-        content = atrs.made(scored, fmt)
-    except atrs.NotApplicable as e:
-        click.echo(f"{file}: {e}", err=True)
-        sys.exit(1)
-    _write_draft(output, content)
+    _draft(atrs.made, file, fmt, extra_banks, output)
 
 
 @cli.command("dpia")
@@ -314,10 +308,16 @@ def dpia_command(file: Path, output: Path | None, fmt: str, extra_banks: tuple[P
     """Draft a data protection impact assessment (the ICO template's steps) from an assessment FILE."""
     from . import dpia
 
-    scored = _scored_file(file, extra_banks)
+    _draft(dpia.made, file, fmt, extra_banks, output)
+
+
+def _draft(made, file: Path, fmt: str, extra_banks: tuple[Path, ...], output: Path | None) -> None:
+    """Score FILE, make its draft in `fmt` and write it; a plain message if the draft is not for it."""
+    from .drafts import NotApplicable
+
     try:
-        content = dpia.made(scored, fmt)
-    except dpia.NotApplicable as e:
+        content = made(_scored_file(file, extra_banks), fmt)
+    except NotApplicable as e:
         click.echo(f"{file}: {e}", err=True)
         sys.exit(1)
     _write_draft(output, content)

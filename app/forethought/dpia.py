@@ -23,10 +23,6 @@ FORMATS = ("md", "docx", "odt", "json")
 ICO_LOW = "Low"  # the lowest of the template's three overall risks (schemas/draft-dpia.schema.json)
 
 
-class NotApplicable(Exception):
-    """The assessment is not one a DPIA is drafted for; the message says why."""
-
-
 def spec() -> dict:
     return drafts.data(DATA)
 
@@ -83,7 +79,7 @@ def _draft(scored: Scored) -> Draft:
     data = spec()
     state = applies(scored)
     if state is False:
-        raise NotApplicable(data["not_applicable"])
+        raise drafts.NotApplicable(data["not_applicable"])
     doc, library, result = scored.doc, scored.library, scored.result
     shown = engine.visibility(doc, library)
     risks = _risks(scored)
@@ -337,17 +333,7 @@ def _json(built: Draft) -> str:
             else:
                 step.setdefault("notes", []).append(item.text)
         out["steps"][part.key] = step
-    return json.dumps(_plain(out), indent=2, ensure_ascii=False) + "\n"
-
-
-def _plain(value):
-    if isinstance(value, str):
-        return escape.visible(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return json.dumps(drafts.visible_json(out), indent=2, ensure_ascii=False) + "\n"
 
 
 # --- The field table for docs/dpia.md -------------------------------------------

@@ -102,6 +102,21 @@ class Draft:
         return [item for part in self.parts for item in part.items if isinstance(item, Entry)]
 
 
+class NotApplicable(Exception):
+    """The assessment is not one this draft is made for; the message says why."""
+
+
+def visible_json(value: Any) -> Any:
+    """A draft's JSON form with invisible and control characters taken out of every text."""
+    if isinstance(value, str):
+        return escape.visible(value)
+    if isinstance(value, dict):
+        return {k: visible_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [visible_json(v) for v in value]
+    return value
+
+
 @lru_cache(maxsize=4)
 def data(name: str) -> dict:
     """A bundled draft definition from `reports/` (checked against its schema by the tests)."""
