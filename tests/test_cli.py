@@ -176,3 +176,10 @@ def test_the_installed_command_runs_in_a_real_process(fixture_file, tmp_path):
         [command, "validate", str(tmp_path / "nowhere.json")], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 1 and "file not found" in done.stdout
+
+
+def test_the_register_formats_named_for_the_option_are_the_ones_made():
+    """The option names its choices without importing the scoring; they must be what is made."""
+    from forethought import cli as commands
+
+    assert sorted(commands.REGISTER_FORMAT_NAMES) == sorted(commands._register_formats())

@@ -157,24 +157,17 @@ def score(file: Path, extra_banks: tuple[Path, ...]) -> None:
     click.echo(json.dumps(engine.score(doc, library).to_dict(), indent=2, ensure_ascii=False))
 
 
-# What `forethought register --format` writes, each from the version scored once.
-REGISTER_FORMATS = {
-    "md": lambda s: s.register(),
-    "markdown": lambda s: s.register(),
-    "html": lambda s: s.register_page(),
-    "csv": lambda s: register_csv(s),
-    "json": lambda s: register_json(s),
-    "docx": lambda s: s.register_docx(),
-    "odt": lambda s: s.register_odt(),
-    "svg": lambda s: s.heatmap_svg(),
-    "png": lambda s: s.heatmap_png(),
-}
+# What `forethought register --format` writes, each from the version scored once: every file
+# a version makes (scored.OUTPUTS), "markdown" as another name for md, and the JSON export.
+def _register_formats() -> dict:
+    from .scored import OUTPUTS
+
+    return {"markdown": OUTPUTS["md"].make, **{ext: o.make for ext, o in OUTPUTS.items()}, "json": register_json}
 
 
-def register_csv(scored) -> str:
-    from . import register
-
-    return register.csv_text(scored.result)
+# Named here too so the option's choices need not import the scoring at start-up; a test keeps
+# the two the same.
+REGISTER_FORMAT_NAMES = ["md", "markdown", "csv", "html", "docx", "odt", "svg", "png", "json"]
 
 
 def register_json(scored) -> str:
@@ -194,7 +187,7 @@ def register_json(scored) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(list(REGISTER_FORMATS)),
+    type=click.Choice(REGISTER_FORMAT_NAMES),
     default="md",
     show_default=True,
     help=(
@@ -208,7 +201,7 @@ def register_command(file: Path, output: Path | None, fmt: str, extra_banks: tup
     from .scored import Scored
 
     library = _library(extra_banks)
-    made = REGISTER_FORMATS[fmt](Scored.score(_load_assessment(file, library), library))
+    made = _register_formats()[fmt](Scored.score(_load_assessment(file, library), library))
     data = made.encode("utf-8") if isinstance(made, str) else made
     if output is None:
         if isinstance(made, bytes) and sys.stdout.isatty():

@@ -77,3 +77,26 @@ class Scored:
 
     def register_odt(self) -> bytes:
         return self.once("register.odt", lambda: outputs.odt(self))
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file made from a scored version: what its name starts with, its media type, and how
+    it is made (once per version, through the Scored)."""
+
+    stem: str
+    media_type: str
+    make: Callable[[Scored], str | bytes]
+
+
+# Every register file and picture made from one version, by extension: the results page, the
+# public pages, the static site and `forethought register` all offer these.
+OUTPUTS = {
+    "md": Output("register", "text/markdown", Scored.register),
+    "csv": Output("register", "text/csv", lambda s: register.csv_text(s.result)),
+    "html": Output("register", "text/html", Scored.register_page),
+    "docx": Output("register", office.DOCX_TYPE, Scored.register_docx),
+    "odt": Output("register", office.ODT_TYPE, Scored.register_odt),
+    "svg": Output("heatmap", "image/svg+xml", Scored.heatmap_svg),
+    "png": Output("heatmap", "image/png", Scored.heatmap_png),
+}

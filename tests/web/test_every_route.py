@@ -28,10 +28,12 @@ EXAMPLE_VALUES = {
     "new": 1,
     "username": "nobody",
     "risk_id": "SV-R01",
+    "stem": "register",
 }
 # Where a route needs another value: the profile has no risks, so no actions page.
 FOR_ENDPOINT = {
-    endpoint: {"bank_id": "surveillance"} for endpoint in ("main.actions", "main.check", "main.risk_actions")
+    **{endpoint: {"bank_id": "surveillance"} for endpoint in ("main.actions", "main.check", "main.risk_actions")},
+    "main.output": {"ext": "docx"},  # a register file: its extension is one the register makes
 }
 
 

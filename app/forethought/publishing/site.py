@@ -33,10 +33,11 @@ from typing import Any
 
 import jinja2
 
-from .. import atrs, dpia, drafts, register, resources
+from .. import atrs, dpia, drafts, resources
 from ..canonical import digest
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
+from ..scored import OUTPUTS
 from . import ocds, opendata, reading, verify
 
 TEMPLATES = Path(__file__).parent.parent / "web" / "templates"
@@ -48,15 +49,7 @@ COMPARE_LIMIT = 12
 
 
 # The register's files beside each version's page, each made once from the version.
-REGISTER_FILES = {
-    "register.md": lambda s: s.register(),
-    "register.csv": lambda s: register.csv_text(s.result),
-    "register.html": lambda s: s.register_page(),
-    "register.docx": lambda s: s.register_docx(),
-    "register.odt": lambda s: s.register_odt(),
-    "heatmap.svg": lambda s: s.heatmap_svg(),
-    "heatmap.png": lambda s: s.heatmap_png(),
-}
+REGISTER_FILES = {f"{o.stem}.{ext}": o.make for ext, o in OUTPUTS.items()}
 
 
 class StaticLinks:

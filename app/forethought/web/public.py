@@ -19,36 +19,19 @@ from flask import (
     url_for,
 )
 
-from .. import atrs, dpia, drafts, office, register
+from .. import atrs, dpia, drafts, office
 from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import ocds, opendata, reading
+from ..scored import OUTPUTS
 from ..store import NotFound
 from . import dates
 from .helpers import kept, keys, rendered_once
 
 public = Blueprint("public", __name__, url_prefix="/published")
 
-DOWNLOADS = {
-    "json": "application/json",
-    "md": "text/markdown",
-    "csv": "text/csv",
-    "html": "text/html",
-    "docx": office.DOCX_TYPE,
-    "odt": office.ODT_TYPE,
-    "svg": "image/svg+xml",
-    "png": "image/png",
-}
-# Each download but the JSON, made once from the version (Verified is a Scored).
-MADE = {
-    "md": ("register", lambda s: s.register()),
-    "csv": ("register", lambda s: register.csv_text(s.result)),
-    "html": ("register", lambda s: s.register_page()),
-    "docx": ("register", lambda s: s.register_docx()),
-    "odt": ("register", lambda s: s.register_odt()),
-    "svg": ("heatmap", lambda s: s.heatmap_svg()),
-    "png": ("heatmap", lambda s: s.heatmap_png()),
-}
+# What a published version downloads as: its JSON, and every file made from it once (Verified is a Scored).
+DOWNLOADS = {"json": "application/json", **{ext: o.media_type for ext, o in OUTPUTS.items()}}
 # The drafts the published answers fill, made from the published document, so what it
 # withholds stays withheld in every format.
 DRAFT_FORMATS = {"atrs": ("md", "json", "docx", "odt"), "dpia": ("md", "docx", "odt", "json")}
@@ -312,8 +295,7 @@ def download(publication_id: str, version: int, ext: str):
         text = json.dumps(scored.published, indent=2, ensure_ascii=False) + "\n"
         suffix = "published"
     else:
-        suffix, make = MADE[ext]
-        text = make(scored)
+        suffix, text = OUTPUTS[ext].stem, OUTPUTS[ext].make(scored)
     stem = filename(scored.published.get("title"), default="assessment")
     return Response(
         text,

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ... import atrs, dpia, drafts, office, register
 from ...banks import Bank
+from ...scored import OUTPUTS
 from ...store import Conflict, Record
 from .. import forms, journey, wording
 from ..helpers import bind, download, library, rendered_once, submitted
@@ -128,46 +129,14 @@ def register_page(assessment_id: str):
     return render_template("register.html", loaded=loaded, html=html)
 
 
-@main.get("/a/<assessment_id>/register.md")
-def register_markdown(assessment_id: str):
+@main.get("/a/<assessment_id>/<any(register, heatmap):stem>.<any(md, csv, html, docx, odt, svg, png):ext>")
+def output(assessment_id: str, stem: str, ext: str):
+    """A register file or the heat map picture, made once per version (scored.OUTPUTS)."""
+    made = OUTPUTS[ext]
+    if made.stem != stem:
+        abort(404)
     loaded = load(assessment_id)
-    return download(loaded.register(), loaded.doc, "register.md", "text/markdown")
-
-
-@main.get("/a/<assessment_id>/register.csv")
-def register_csv(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(register.csv_text(loaded.result), loaded.doc, "register.csv", "text/csv")
-
-
-@main.get("/a/<assessment_id>/register.html")
-def register_file(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(loaded.register_page(), loaded.doc, "register.html", "text/html")
-
-
-@main.get("/a/<assessment_id>/register.docx")
-def register_docx(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(loaded.register_docx(), loaded.doc, "register.docx", office.DOCX_TYPE)
-
-
-@main.get("/a/<assessment_id>/register.odt")
-def register_odt(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(loaded.register_odt(), loaded.doc, "register.odt", office.ODT_TYPE)
-
-
-@main.get("/a/<assessment_id>/heatmap.svg")
-def heatmap_svg(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(loaded.heatmap_svg(), loaded.doc, "heatmap.svg", "image/svg+xml")
-
-
-@main.get("/a/<assessment_id>/heatmap.png")
-def heatmap_png(assessment_id: str):
-    loaded = load(assessment_id)
-    return download(loaded.heatmap_png(), loaded.doc, "heatmap.png", "image/png")
+    return download(made.make(loaded), loaded.doc, f"{stem}.{ext}", made.media_type)
 
 
 @main.get("/a/<assessment_id>/register.json")
