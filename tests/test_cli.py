@@ -183,3 +183,28 @@ def test_the_register_formats_named_for_the_option_are_the_ones_made():
     from forethought import cli as commands
 
     assert sorted(commands.REGISTER_FORMAT_NAMES) == sorted(commands._register_formats())
+
+
+def test_new_ids_never_start_with_a_hyphen_so_they_can_follow_a_command():
+    """An id such as '-d4hIQ0u_VD' after `forethought share` read as an unknown option (a CI run
+    found it): ids start with a letter or digit, and a hyphen-led id from an older database still
+    works after `--`."""
+    from forethought.store import new_id
+
+    ids = [new_id() for _ in range(3000)]
+    assert all(value[0].isalnum() and len(value) == 12 for value in ids)
+    assert len(set(ids)) == len(ids)
+    assert any(value[1] in "-_" for value in ids)  # still the whole URL-safe alphabet after the first
+
+
+def test_an_older_id_that_starts_with_a_hyphen_still_works_after_a_double_dash(tmp_path, monkeypatch):
+    from forethought import store as storage
+
+    monkeypatch.setattr(storage, "new_id", lambda: "-d4hIQ0u_VDx")
+    db = storage.Store(tmp_path / "old.db")
+    aid = db.create({"banks": {}}, {"title": "Old"}, "Test", "Imported")
+    assert aid == "-d4hIQ0u_VDx"
+    result = CliRunner().invoke(cli, ["share", "--db", str(db.path), "--", aid, "--everyone"])
+    assert "nobody called --everyone" in result.output  # after `--` it is a username, not the flag
+    result = CliRunner().invoke(cli, ["share", "--everyone", "--db", str(db.path), "--", aid])
+    assert result.exit_code == 0, result.output

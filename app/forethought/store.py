@@ -304,7 +304,12 @@ def now() -> str:
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(9)
+    """A random id of 12 URL-safe characters that starts with a letter or digit, because people
+    type ids after a command and one starting with a hyphen reads as an option."""
+    while True:
+        value = secrets.token_urlsafe(9)
+        if value[0].isalnum():
+            return value
 
 
 def backup_problem(path: Path) -> str | None:
