@@ -112,3 +112,25 @@ def test_contributing_points_at_the_map_the_bank_guide_and_make_generate():
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     for needed in ("docs/architecture.md", "docs/writing-a-bank.md", "make generate", "make lint", "make test-fast"):
         assert needed in text, needed
+
+
+def test_the_readme_tells_a_new_user_what_the_commands_read_and_take(library):
+    """Finding 10 of the new-user trial: the README says where FILE comes from (a link the task
+    list really shows), the values `--decision` really takes, a `--withhold` example that really
+    names a field that may be withheld, what "completed" means, and what the first run downloads."""
+    from forethought.documents import DECISIONS
+    from forethought.publishing.publish import withholdable
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    task_list = (ROOT / "app/forethought/web/templates/task_list.html").read_text(encoding="utf-8")
+    link = re.search(r"link \*\*(.+?)\*\* gives it", readme.replace("\n", " "))
+    assert link and link.group(1) in task_list
+    decision = cli.commands["publish"].params
+    choices = next(p for p in decision if p.name == "decision").type.choices
+    said = re.search(r"`--decision` takes (.+?)\.", readme.replace("\n", " ")).group(1)
+    assert re.findall(r"`(\w+)`", said) == list(choices) == list(DECISIONS)
+    pointer = re.search(r'--withhold "(/[^="]+)=', readme).group(1)
+    example = json.loads((ROOT / "examples/published/sources/cctv-upgrade-delivery.json").read_text(encoding="utf-8"))
+    assert pointer in {w.pointer for w in withholdable(example, library)}
+    assert "An assessment is **completed** when" in readme
+    assert "first `make run` downloads" in readme and "`make test` runs the whole suite, which takes" in readme
