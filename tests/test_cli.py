@@ -185,6 +185,24 @@ def test_the_register_formats_named_for_the_option_are_the_ones_made():
     assert sorted(commands.REGISTER_FORMAT_NAMES) == sorted(commands._register_formats())
 
 
+def test_starting_the_command_line_loads_neither_the_schema_checker_nor_the_scoring():
+    """Every command pays for what `import forethought.cli` loads; JSON Schema checking and the
+    scoring are loaded by the commands that use them (an option's choices once pulled in
+    jsonschema for all of them, `forethought --help` too)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, forethought.cli; print(sorted(m for m in sys.modules if m.split('.')[0] == 'jsonschema' or m in ('forethought.engine', 'forethought.documents')))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
 def test_new_ids_never_start_with_a_hyphen_so_they_can_follow_a_command():
     """An id such as '-d4hIQ0u_VD' after `forethought share` read as an unknown option (a CI run
     found it): ids start with a letter or digit, and a hyphen-led id from an older database still

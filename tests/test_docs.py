@@ -118,15 +118,14 @@ def test_the_readme_tells_a_new_user_what_the_commands_read_and_take(library):
     """Finding 10 of the new-user trial: the README says where FILE comes from (a link the task
     list really shows), the values `--decision` really takes, a `--withhold` example that really
     names a field that may be withheld, what "completed" means, and what the first run downloads."""
-    from forethought.documents import DECISIONS
+    from forethought.decisions import DECISIONS
     from forethought.publishing.publish import withholdable
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     task_list = (ROOT / "app/forethought/web/templates/task_list.html").read_text(encoding="utf-8")
     link = re.search(r"link \*\*(.+?)\*\* gives it", readme.replace("\n", " "))
     assert link and link.group(1) in task_list
-    decision = cli.commands["publish"].params
-    choices = next(p for p in decision if p.name == "decision").type.choices
+    choices = next(p for p in cli.commands["publish"].params if p.name == "decision").type.choices
     said = re.search(r"`--decision` takes (.+?)\.", readme.replace("\n", " ")).group(1)
     assert re.findall(r"`(\w+)`", said) == list(choices) == list(DECISIONS)
     pointer = re.search(r'--withhold "(/[^="]+)=', readme).group(1)

@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .banks import Library
-from .documents import DECISIONS
+from .decisions import DECISIONS
 from .loading import check_files, load_library
 from .problems import ProblemsFound
 
@@ -705,7 +705,7 @@ def _sign_off(name: str, role: str, date: str, decision: str, note, dpo_name, dp
 )
 @click.option("--name", required=True, help="Name of the senior responsible owner signing it off.")
 @click.option("--role", required=True, help="Their role.")
-@click.option("--decision", required=True, type=click.Choice(DECISIONS))
+@click.option("--decision", required=True, type=click.Choice(list(DECISIONS)))
 @click.option("--date", "sign_date", help="Date of the sign-off (YYYY-MM-DD). Default: today.")
 @click.option("--note", help="The sign-off's conditions or comments; needed to proceed against Critical ratings.")
 @click.option("--dpo-name", help="The data protection officer who signed it off too (optional).")

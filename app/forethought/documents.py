@@ -38,6 +38,7 @@ import jsonschema
 
 from .banks import Library, Question
 from .conditions import DONT_KNOW, NOT_DECIDED
+from .decisions import DECISIONS
 from .files import display_name, parse_json
 from .problems import Problem, ProblemsFound, pointer
 from .validation import schema_problems
@@ -46,7 +47,6 @@ FORMAT = "forethought-assessment"
 FORMAT_VERSION = 1
 MITIGATION_STATUSES = ("recommended", "planned", "in_place", "declined")
 TREATMENTS = ("treat", "tolerate", "transfer", "terminate")
-DECISIONS = ("proceed", "proceed_with_conditions", "do_not_proceed")
 # A sign-off's fields, in order; the data protection officer's are optional, and given together.
 SIGN_OFF_FIELDS = ("name", "role", "date", "decision", "note", "dpo_name", "dpo_date")
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import canonical, conditions, documents, escape, resources
 from .banks import Library
+from .decisions import DECISIONS
 from .engine import AssessmentResult
 
 # What each part of an assessment's sign-off (see documents.assessment_schema) is called in a draft.
@@ -28,11 +29,6 @@ SIGN_OFF_WORDS = {
     "note": "Conditions or comments",
     "dpo_name": "Data protection officer",
     "dpo_date": "Date the data protection officer signed it off",
-}
-DECISIONS = {
-    "proceed": "Proceed",
-    "proceed_with_conditions": "Proceed with conditions",
-    "do_not_proceed": "Do not proceed",
 }
 # Marks a field, or its number, that could not be confirmed from the standard's own template.
 CHECK_MARK = "†"

@@ -18,6 +18,7 @@ import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 
+from ..decisions import DECISIONS
 from ..escape import csv_cell
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -26,11 +27,6 @@ ATOM_TYPE = "application/atom+xml"
 _NEVER = "1970-01-01T00:00:00Z"
 # Characters XML 1.0 cannot hold at all, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_DECISIONS = {
-    "proceed": "Proceed",
-    "proceed_with_conditions": "Proceed with conditions",
-    "do_not_proceed": "Do not proceed",
-}
 
 
 def rfc3339(at: str | None) -> str:
@@ -80,7 +76,7 @@ def _entry(feed: ET.Element, event: dict, link: Callable[[str, int], str], ratin
         summary = f"Version {event['version']} was withdrawn, because: {event.get('withdrawn_reason') or ''}"
     else:
         rating = rating_labels.get(event.get("rating") or "", event.get("rating") or "not rated")
-        decision = _DECISIONS.get(event.get("decision") or "", "not given")
+        decision = DECISIONS.get(event.get("decision") or "", "not given")
         summary = f"Rating if the unknowns go badly: {rating}. Decision: {decision}."
     _element(entry, "summary", summary, type="text")
 

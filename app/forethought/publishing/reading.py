@@ -17,12 +17,6 @@ from ..problems import ProblemsFound
 from ..scored import Scored
 from . import publish, verify
 
-DECISIONS = {
-    "proceed": "Proceed",
-    "proceed_with_conditions": "Proceed with conditions",
-    "do_not_proceed": "Do not proceed",
-}
-
 
 @dataclass
 class Verified(Scored):

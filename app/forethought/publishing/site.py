@@ -35,6 +35,7 @@ import jinja2
 
 from .. import atrs, dpia, drafts, resources
 from ..canonical import digest
+from ..decisions import DECISIONS
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
 from ..scored import OUTPUTS
@@ -206,7 +207,7 @@ def _version_page(
         answers=reading.answers(scored),
         versions=version_rows,
         context=scored.context(),
-        decisions=reading.DECISIONS,
+        decisions=DECISIONS,
         known_keys=known,
     )
 

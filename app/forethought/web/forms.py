@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from .. import documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
+from ..decisions import DECISIONS
 from ..escape import filename, visible
 from ..publishing import publish
 from . import dates
@@ -379,7 +380,7 @@ def short_action(action: str, limit: int = 80) -> str:
     return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _choice_validator(allowed: tuple[str, ...], message: str):
+def _choice_validator(allowed: Collection[str], message: str):
     def check(form, field):
         if field.data and field.data not in allowed:
             raise ValidationError(message)
@@ -489,7 +490,7 @@ class PublishForm(BaseForm):
     date = DateText("Date")
     decision = StringField(
         "Decision",
-        validators=[DataRequired("Choose the decision"), _choice_validator(documents.DECISIONS, "Choose the decision")],
+        validators=[DataRequired("Choose the decision"), _choice_validator(DECISIONS, "Choose the decision")],
     )
     note = TextAreaField("Conditions or comments (optional)", validators=[Optional(), Length(max=documents.NOTE_LIMIT)])
     dpo_name = StringField("Data protection officer's name (optional)", validators=[Optional(), Length(max=200)])

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from .. import escape
 from ..canonical import digest
+from ..decisions import DECISIONS
 from ..files import parse_json
 from ..problems import ProblemsFound
 from ..publishing import reading, verify
@@ -117,7 +118,7 @@ def view(key: str):
         targets=targets,
         findings=scored.report.findings,
         labels=FINDING_LABELS,
-        decisions=reading.DECISIONS,
+        decisions=DECISIONS,
         body=body,
         known_keys=keys().fingerprints(),
         left_out=left_out(scored),
@@ -163,7 +164,7 @@ def report(key: str):
             today=dt.date.today().isoformat(),
             findings=scored.report.findings,
             questions=scored.library.questions,
-            decisions=reading.DECISIONS,
+            decisions=DECISIONS,
             about=dict(_target_choices(scored, sorted({n["target"] for n in notes}))),
         )
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..banks import Library, Question
-from ..publishing import reading
+from ..decisions import DECISIONS
 from . import dates
 
 MITIGATION_STATUSES = {
@@ -25,7 +25,6 @@ TREATMENTS = {
     "transfer": "Transfer: share it, for example by contract or insurance",
     "terminate": "Terminate: stop the activity that causes it",
 }
-DECISIONS = reading.DECISIONS
 FIELDS = {
     "value": "answer",
     "evidence": "evidence",

@@ -10,6 +10,7 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from markupsafe import Markup
 
 from ... import documents
+from ...decisions import DECISIONS
 from ...publishing import publish, reading, signing
 from ...store import Record, now
 from .. import forms
@@ -180,7 +181,7 @@ def _preview(loaded, form, changed: bool = False):
         answers=reading.answers(scored),
         versions=[*versions, this_one],
         context=scored.context(),
-        decisions=reading.DECISIONS,
+        decisions=DECISIONS,
     )
     previous = store().published_document(versions[-1]["publication_id"], versions[-1]["version"]) if versions else {}
     return render_template(
@@ -228,7 +229,7 @@ def _publish_page(loaded, form):
         carried=form.carried,
         lifted=form.lifted,
         versions=store().published_for(loaded.record.id),
-        decisions=reading.DECISIONS,
+        decisions=DECISIONS,
     )
 
 
