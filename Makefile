@@ -88,6 +88,7 @@ published-examples: $(VENV)/.installed
 	  --reason "Published before the fairness analysis was finished; a new version will follow."
 
 bench: $(VENV)/.installed
+	$(BIN)/python bench/bench_startup.py
 	$(BIN)/python bench/bench_engine.py
 	$(BIN)/python bench/bench_web.py
 	$(BIN)/python bench/bench_public.py
