@@ -18,7 +18,7 @@ from odf.draw import Image as DrawImage
 from odf.table import Table, TableHeaderRows
 from odf.text import H
 
-from forethought import documents
+from forethought import documents, office
 from forethought.canonical import digest
 from forethought.scored import Scored
 
@@ -64,6 +64,11 @@ def test_the_word_file_has_the_registers_structure(name, scored_examples):
     for table in word.tables:
         assert table.rows[0]._tr.trPr.find(f"{WORD_NS}tblHeader") is not None
         assert all(run.bold for cell in table.rows[0].cells for p in cell.paragraphs for run in p.runs if run.text)
+        # Every cell is set in the small table text, with no space after it, through one style.
+        styles = {p.style.name for row in table.rows for cell in row.cells for p in cell.paragraphs}
+        assert styles == {office.TABLE_STYLE}
+    table_text = word.styles[office.TABLE_STYLE]
+    assert table_text.font.size.pt == office.TABLE_PT and table_text.paragraph_format.space_after == 0
     # An id in a cell never breaks at its hyphen: "AL-" on one line and "R02" on the next.
     cells = [c.text for t in word.tables for row in t.rows for c in row.cells]
     assert any("\u2011" in c for c in cells)

