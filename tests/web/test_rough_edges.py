@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
 from forethought.cli import cli
@@ -203,3 +204,45 @@ def test_a_copy_for_the_next_stage_publishes_the_next_version_of_the_same_series
     assert "PR-03" in changes and "Delivery" in changes
     # The original can still publish, and takes the next number in the series.
     assert publish(client_request, aid) == f"/published/{series}/v/3"
+
+
+def _words(html: str) -> str:
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+def test_published_pages_and_the_static_site_show_dates_in_words(client_request, aid, tmp_path):  # noqa: F811
+    """PR-09 (a date question) reads "1 June 2027" on the public version page, the what-changed
+    page, the review page, the review report and the static site's pages; never as stored."""
+    first = publish(client_request, aid)
+    page = client_request.get(f"/a/{aid}/profile/about")
+    form = {i["name"]: i.get("value", "") for i in page.select("form input[type=hidden]")}
+    kept = {i["name"]: i["value"] for i in page.select("input[type=radio][checked]")}
+    kept.update({i["name"]: i.get("value", "") for i in page.select("input[type=text]")})
+    kept.update({t["name"]: t.text for t in page.select("textarea")})
+    dated = {"PR-09-day": "15", "PR-09-month": "9", "PR-09-year": "2027"}
+    client_request.post(f"/a/{aid}/profile/about", {**form, **kept, **dated})
+    second = publish(client_request, aid, decision="proceed")
+    version = _words(client_request.client.get(first).get_data(as_text=True))
+    assert "When do you plan to start using it? 1 June 2027" in version
+    diff_url = client_request.get(second).find("a", string=re.compile("What changed from version 1"))["href"]
+    diff = _words(client_request.client.get(diff_url).get_data(as_text=True))
+    assert "When do you plan to start using it? 1 June 2027 15 September 2027" in diff
+    review_url = client_request.client.get("/review/published/" + first.split("/")[2] + "/1").headers["Location"]
+    review = _words(client_request.client.get(review_url).get_data(as_text=True))
+    assert "When do you plan to start using it? 1 June 2027" in review
+    report = client_request.client.get(review_url + "/report.md").get_data(as_text=True)
+    assert "on 30 November 2026 |" in report
+    sources = tmp_path / "published"
+    sources.mkdir()
+    for n, url in enumerate((first, second), 1):
+        (sources / f"v{n}.json").write_bytes(client_request.client.get(url + ".json").get_data())
+    out = tmp_path / "site"
+    assert CliRunner().invoke(cli, ["site", str(out), "--from", str(sources)]).exit_code == 0
+    [series] = [p for p in (out / "p").iterdir() if p.is_dir()]
+    static_version = _words((series / "v1" / "index.html").read_text(encoding="utf-8"))
+    assert "When do you plan to start using it? 1 June 2027" in static_version
+    static_diff = _words((series / "diff-1-2.html").read_text(encoding="utf-8"))
+    assert "1 June 2027 15 September 2027" in static_diff
+    iso = re.compile(r"\b20\d\d-\d\d-\d\d\b")
+    for text in (version, diff, review, static_version, static_diff):
+        assert not iso.search(text), iso.search(text)

@@ -92,6 +92,8 @@ def _answers(scored_: Verified) -> list[dict]:
                         if value is None
                         else (value[0] if publish.is_withheld(value) else q.label_of(value)),
                         "withheld": publish.is_withheld(value),
+                        # A date reads "1 June 2027" on the page (the template's date filter).
+                        "is_date": q.type == "date" and not publish.is_withheld(value),
                         "evidence": answer.get("evidence"),
                         "note": answer.get("note"),
                         "evidence_is_link": str(answer.get("evidence", "")).startswith(("https://", "http://")),
@@ -145,6 +147,7 @@ def diff(before: Verified, after: Verified) -> dict:
         row["prompt"] = q.prompt if q else ""
         row["before_text"] = q.label_of(row["before"]) if q and row["before"] is not None else "Not answered"
         row["after_text"] = q.label_of(row["after"]) if q and row["after"] is not None else "Not answered"
+        row["is_date"] = bool(q) and q.type == "date"
     changes["withholdings"] = withholding_changes(before.published, after.published, questions)
     return changes
 
