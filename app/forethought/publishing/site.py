@@ -121,10 +121,11 @@ def _drafts(scored) -> list[tuple[str, tuple[str, ...]]]:
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    from ..web.rendering import FILTERS, GLOBALS, shown, with_design_system
+    from ..web.rendering import COMPILED, FILTERS, GLOBALS, shown, with_design_system
 
     env = jinja2.Environment(
         loader=with_design_system(jinja2.FileSystemLoader(str(TEMPLATES))),
+        bytecode_cache=COMPILED,
         autoescape=jinja2.select_autoescape(["html"]),
         finalize=shown,
         trim_blocks=True,

@@ -24,7 +24,7 @@ from ..loading import bundled_library
 from ..publishing import signing
 from ..store import Store
 from . import accounts, forms, hosts, sessions
-from .rendering import FILTERS, GLOBALS, shown, with_design_system
+from .rendering import COMPILED, FILTERS, GLOBALS, shown, with_design_system
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 PASSWORD_SETTING = "password_hash"
@@ -129,7 +129,7 @@ def create_app(
 
 def _register_template_helpers(app: Flask) -> None:
     # Before the environment is made: finalize is compiled into every template.
-    app.jinja_options = {**app.jinja_options, "finalize": shown}
+    app.jinja_options = {**app.jinja_options, "finalize": shown, "bytecode_cache": COMPILED}
     app.jinja_loader = with_design_system(app.jinja_loader)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

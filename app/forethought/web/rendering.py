@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as etree
 from functools import lru_cache
+from types import CodeType
 
 import jinja2
 import markdown
+from jinja2.bccache import Bucket
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
@@ -92,6 +94,43 @@ def shown(value: object) -> object:
     if isinstance(value, str):
         return visible(value)
     return value
+
+
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Each template's compiled code, kept for the life of the process and shared by every
+    environment that compiles it alike, so a new app (the test suite makes hundreds) or a
+    site build compiles nothing already compiled. Code objects stay in memory: nothing is
+    written out or read back in."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], CodeType] = {}
+
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None, source: str):
+        key = repr((_compiled_alike(environment, name), self.get_cache_key(name, filename)))
+        bucket = Bucket(environment, key, self.get_source_checksum(source))
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+        return bucket
+
+    def set_bucket(self, bucket: Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
+
+
+def _compiled_alike(environment: jinja2.Environment, name: str) -> tuple:
+    """What the compiled code of template `name` depends on besides its source: the
+    lexer's settings, extensions, finalize, autoescaping and optimisation."""
+    e = environment
+    autoescape = e.autoescape(name) if callable(e.autoescape) else e.autoescape
+    return (
+        e.block_start_string, e.block_end_string, e.variable_start_string, e.variable_end_string,
+        e.comment_start_string, e.comment_end_string, e.line_statement_prefix, e.line_comment_prefix,
+        e.trim_blocks, e.lstrip_blocks, e.newline_sequence, e.keep_trailing_newline,
+        tuple(sorted(e.extensions)), e.finalize, autoescape, e.optimized, e.is_async,
+    )  # fmt: skip
+
+
+# One for the process: the app's environments and the static site's share it.
+COMPILED = CompiledTemplates()
 
 
 def with_design_system(loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
