@@ -135,9 +135,11 @@ def test_the_site_from_the_app_database(tmp_path):
 
 
 def _build_counting(out, paths, monkeypatch) -> tuple[object, list[str]]:
-    """Build the site from `paths`, with the names of the versions it verified."""
-    from forethought.publishing import reading
+    """Build the site from `paths`, with the names of the versions it verified. The process's
+    memory of what it read is emptied first, so the count is what the site's folder saves."""
+    from forethought.publishing import reading, site
 
+    site._READ.clear()
     verified, real = [], reading.verified
 
     def counting(document, *args, **kwargs):
@@ -186,14 +188,35 @@ def test_a_rebuild_reads_only_what_changed(tmp_path, monkeypatch):
 def test_a_rebuild_with_other_keys_builds_everything_again(tmp_path, monkeypatch):
     out = tmp_path / "site"
     _build_counting(out, [PUBLISHED], monkeypatch)
-    from forethought.publishing import reading
+    from forethought.publishing import reading, site
 
+    site._READ.clear()
     verified, real = [], reading.verified
     monkeypatch.setattr(reading, "verified", lambda d, *a, **k: verified.append(1) or real(d, *a, **k))
     listing = {"organisation": "Anytown Council", "keys": []}
     rebuilt = build(out, collect([PUBLISHED]), listing)
     assert rebuilt.unchanged == 0 and len(verified) == 4
     assert json.loads((out / "keys.json").read_text())["organisation"] == "Anytown Council"
+
+
+def test_a_process_reads_and_makes_each_version_once_whatever_folder_it_builds_into(tmp_path, monkeypatch):
+    """A second build into a new folder has no folder memory to use, but the process verifies
+    no version again and makes no Word file again: each is kept by the hash of its bytes."""
+    from forethought import office
+
+    _build_counting(tmp_path / "first", [PUBLISHED], monkeypatch)
+    made, real = [], office.docx
+    monkeypatch.setattr(office, "docx", lambda document: made.append(1) or real(document))
+    from forethought.publishing import reading
+
+    verified, counting = [], reading.verified
+    monkeypatch.setattr(reading, "verified", lambda d, *a, **k: verified.append(1) or counting(d, *a, **k))
+    second = build(tmp_path / "second", collect([PUBLISHED]))
+    assert second.unchanged == 0 and len(second.shown) == 4
+    assert verified == [] and made == []
+    for page in (tmp_path / "first").rglob("*"):
+        if page.is_file() and ".forethought-build" not in page.parts:
+            assert page.read_bytes() == (tmp_path / "second" / page.relative_to(tmp_path / "first")).read_bytes()
 
 
 def test_a_build_cut_short_is_not_remembered(tmp_path, monkeypatch):

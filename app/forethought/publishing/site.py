@@ -22,6 +22,7 @@ browser reading from disk does not look for index.html in a folder.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import shutil
@@ -34,6 +35,7 @@ from typing import Any
 import jinja2
 
 from .. import atrs, dpia, drafts, resources
+from ..cache import Cache
 from ..canonical import digest
 from ..decisions import DECISIONS
 from ..files import read_json
@@ -234,8 +236,19 @@ class _Version:
     scored: reading.Verified | None = None
 
 
+# Each version read, verified and re-scored once per process and day, by the hash of its
+# bytes (its findings follow the date): a process that builds more than once, such as the
+# test suite, reads each file once, and makes its register files (Word, OpenDocument) once.
+_READ = Cache(size=16)
+
+
 def _read(source: Source) -> _Version | None:
     """Read, verify and re-score one version; None if it is not a publication."""
+    found = _READ.get_or_make((source.identity, dt.date.today()), lambda: _read_now(source))
+    return _Version(source, *found) if found else None
+
+
+def _read_now(source: Source) -> tuple[dict, reading.Verified] | None:
     document = source.load()
     if document is None:
         return None
@@ -250,7 +263,7 @@ def _read(source: Source) -> _Version | None:
         "bank_titles": {b.id: b.title for b in scored.library.banks},
         "risks": list(opendata.risk_rows([(listed, document["result"])])),
     }
-    return _Version(source, entry, scored)
+    return entry, scored
 
 
 def _key(document: Any) -> tuple[str, int] | None:
