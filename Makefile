@@ -41,9 +41,10 @@ test: $(VENV)/.installed-test $(FRONTEND_CSS)
 	$(BIN)/python -m pytest -n auto -m "not browser"
 	$(BIN)/python -m pytest -m browser
 
-# Everything but the browser, the wheel builds and the live servers: for the edit-test loop.
+# Everything but the browser, the wheel builds and the live servers, with a quarter of the
+# property tests' examples: for the edit-test loop.
 test-fast: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow" --hypothesis-profile=fast
 
 # ruff lints and checks formatting (`ruff format` fixes it); mypy checks the engine's types.
 lint: $(VENV)/.installed-test

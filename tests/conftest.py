@@ -6,8 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from forethought import documents, loading
+
+# The property tests' examples: 60 each in the full suite; `make test-fast` asks for the "fast"
+# profile (`--hypothesis-profile=fast`), a quarter as many, for the edit-test loop.
+settings.register_profile("full", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("fast", parent=settings.get_profile("full"), max_examples=15)
+settings.load_profile("full")
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent

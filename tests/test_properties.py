@@ -26,7 +26,8 @@ QUESTIONS = list(LIBRARY.questions.values())
 MITIGATIONS = [(b.id, m.id) for b in LIBRARY.banks for m in b.mitigations]
 WITH_DONT_KNOW = [q for q in QUESTIONS if q.dont_know]
 STAGES = ("inherent", "residual", "target")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# How many examples comes from the profile tests/conftest.py loads: 60, or 15 under `make test-fast`.
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def real_values(question) -> st.SearchStrategy:
