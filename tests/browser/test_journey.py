@@ -63,6 +63,7 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     axe(page, "the empty home page")
     page.get_by_role("button", name="Start a new assessment").click()
     assert page.title().startswith("About the project")
+    axe(page, "a new assessment's first page")
 
     # The project profile, as a person types it.
     page.get_by_label("What is the project called?").fill("Library door counters")
@@ -83,6 +84,7 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     page.get_by_role("button", name="Save and continue").click()
     # Personal data "yes" brings a follow-up question onto the same page.
     assert "We have added a question based on your answer." in page.content()
+    axe(page, "a follow-up question added to the page")
     page.locator("input[name='PR-14'][value='no']").check()
     page.locator("input[name='PR-30'][value='yes']").check()
     page.get_by_role("button", name="Save and continue").click()
@@ -172,7 +174,7 @@ def test_a_person_completes_an_assessment_and_downloads_the_register(page, serve
     page.get_by_role("button", name="Import the file").click()
     assert "The file cannot be imported" in page.content()
     axe(page, "import errors")
-    assert len(axe.seen) == 16
+    assert len(axe.seen) == 18
 
 
 def test_signing_in_on_a_shared_server(page, axe, tmp_path):

@@ -43,3 +43,9 @@ def test_the_static_site_works_from_disk(page, axe, tmp_path):
     page.goto((out / "p" / "dfe-welfare-model" / "index.html").as_uri())
     assert "This version has been withdrawn" in page.content()
     axe(page, "a withdrawn version")
+    # Every other page the site has, each version's register as a web page among them.
+    checked = len(axe.seen)
+    for path in sorted(out.rglob("*.html")):
+        page.goto(path.as_uri())
+        axe(page, str(path.relative_to(out)))
+    assert len(axe.seen) - checked == 14
