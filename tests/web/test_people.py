@@ -175,6 +175,10 @@ def test_an_approver_publishes_and_the_sign_off_is_in_their_own_name(in_process)
 def test_an_administrator_adds_people_changes_roles_and_stops_them_signing_in(in_process):
     store, aid, _, signed_in = in_process
     ada, rita = signed_in("ada"), signed_in("rita")
+    # An administrator finds the People page from the header on every page; nobody else sees it.
+    header = {a.get_text(strip=True): a["href"] for a in ada.get("/").select("a.govuk-service-navigation__link")}
+    assert header.get("People") == "/people"
+    assert "People" not in {a.get_text(strip=True) for a in rita.get("/").select("a.govuk-service-navigation__link")}
     page = ada.get("/people")
     assert "Rita Reviewer" in page.text
     page, _ = ada.post(

@@ -142,6 +142,8 @@ def _register_template_helpers(app: Flask) -> None:
         return {
             "signed_in_name": g.person["name"] if g.get("person") else session.get("name"),
             "person": g.get("person"),
+            # The header links to the People page for whoever may use it (administrators).
+            "may_administer": bool(g.get("person")) and accounts.may(g.person["role"], "main.people", "GET"),
             "require_password": app.config["REQUIRE_PASSWORD"],
             "signed_in": bool(session.get("signed_in")),
             "library": app.extensions["forethought"]["library"],
