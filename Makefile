@@ -41,7 +41,7 @@ test: $(VENV)/.installed-test $(FRONTEND_CSS)
 	$(BIN)/python -m pytest -n auto -m "not browser"
 	$(BIN)/python -m pytest -m browser
 
-# Everything but the browser, the wheel builds and the live servers, with a quarter of the
+# Everything but the browser, the wheel builds, the live servers and LibreOffice, with a quarter of the
 # property tests' examples: for the edit-test loop.
 test-fast: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n auto -m "not browser and not slow" --hypothesis-profile=fast

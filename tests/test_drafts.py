@@ -362,6 +362,7 @@ def test_the_commands_refuse_clearly(tmp_path):
     assert done.exit_code == 1 and "Traceback" not in done.output
 
 
+@pytest.mark.slow  # starts LibreOffice: in make test and CI, not make test-fast
 def test_libreoffice_opens_the_office_files_and_prints_what_matters(library, tmp_path):
     import pypdf
 
