@@ -220,7 +220,7 @@ def test_the_register_has_every_part(new_doc, fixture_library):
     # Red flags come first in the register.
     rows = [line for line in text.splitlines() if line.startswith("| FX-R")]
     assert rows[0].startswith("| FX-R02 ")
-    assert "| Head of Digital | 2027-01-15 |" in text
+    assert "| Head of Digital | 15 January 2027 |" in text
 
 
 def test_the_method_lets_a_reader_recompute_each_score(new_doc, fixture_library):

@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, documents, escape, resources
+from . import __version__, dates, documents, escape, resources
 from .banks import Library
 from .engine import AssessmentResult, MitigationResult, RiskResult, Score
 
@@ -89,6 +89,7 @@ def report_templates() -> jinja2.Environment:
     env.filters["both"] = both_text
     env.filters["link"] = escape.link
     env.filters["md_block"] = escape.md
+    env.filters["date"] = dates.long_date  # "1 April 2027", as the pages show a date
     return env
 
 

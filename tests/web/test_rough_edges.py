@@ -9,9 +9,9 @@ import re
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
+from forethought import dates
 from forethought.cli import cli
 from forethought.loading import bundled_library
-from forethought.web import dates
 
 from ..conftest import ROOT
 from .test_publishing import NOTE, aid, publish  # noqa: F401 (aid is a fixture)
@@ -246,3 +246,14 @@ def test_published_pages_and_the_static_site_show_dates_in_words(client_request,
     iso = re.compile(r"\b20\d\d-\d\d-\d\d\b")
     for text in (version, diff, review, static_version, static_diff):
         assert not iso.search(text), iso.search(text)
+
+
+def test_the_register_shows_dates_in_words():
+    """The register a board reads: the assessment date, each due and review date and the
+    sign-off, as "21 November 2026"; only a date the team typed into its own text stays as typed."""
+    result = CliRunner().invoke(cli, ["register", str(ROOT / "examples" / "cctv-upgrade.json")])
+    assert result.exit_code == 0, result.output
+    text = result.output
+    assert "Assessed on 21 November 2026." in text and "| Assessment date | 21 November 2026 |" in text
+    assert "| Procurement Manager | 31 January 2027 |" in text
+    assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), re.search(r".{60}\b20\d\d-\d\d-\d\d\b", text)

@@ -22,13 +22,12 @@ from wtforms.csrf.session import SessionCSRF
 from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
-from .. import documents
+from .. import dates, documents
 from ..banks import Bank, Question
 from ..conditions import DONT_KNOW, NOT_DECIDED
 from ..decisions import DECISIONS
 from ..escape import filename, visible
 from ..publishing import publish
-from . import dates
 
 
 class BaseForm(Form):

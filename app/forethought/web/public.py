@@ -19,14 +19,13 @@ from flask import (
     url_for,
 )
 
-from .. import atrs, dpia, drafts, office
+from .. import atrs, dates, dpia, drafts, office
 from ..decisions import DECISIONS
 from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import ocds, opendata, reading
 from ..scored import OUTPUTS
 from ..store import NotFound
-from . import dates
 from .helpers import kept, keys, rendered_once
 
 public = Blueprint("public", __name__, url_prefix="/published")

@@ -19,9 +19,9 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
-from .. import documents
+from .. import dates, documents
 from ..escape import visible
-from . import dates, wording
+from . import wording
 
 SAFE_SCHEMES = ("https://", "http://", "mailto:", "#")
 

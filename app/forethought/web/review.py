@@ -17,7 +17,7 @@ from ..publishing import reading, verify
 from ..publishing.verify import FINDING_LABELS
 from ..register import report_templates
 from ..store import NotFound
-from . import dates, forms, rendering, wording
+from . import forms, rendering, wording
 from .helpers import bind, keys, rendered_once, store, submitted, who
 from .public import verified
 
@@ -162,7 +162,6 @@ def report(key: str):
             notes=notes,
             labels=FINDING_LABELS,
             today=dt.date.today().isoformat(),
-            long_date=dates.long_date,
             when=rendering.when,
             findings=scored.report.findings,
             questions=scored.library.questions,

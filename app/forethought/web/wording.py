@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import dates
 from ..banks import Library, Question
 from ..decisions import DECISIONS
-from . import dates
 
 MITIGATION_STATUSES = {
     "recommended": "Recommended, not yet decided",
