@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint generate frontend published-examples bench bench-load clean
+.PHONY: run test test-fast lint generate frontend published-examples bench bench-load bench-journey clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -96,6 +96,11 @@ bench: $(VENV)/.installed
 
 bench-load: $(VENV)/.installed
 	$(BIN)/python bench/load.py
+
+# Pages and clicks of a new user's journey in chromium (needs the test tools and Debian's chromium).
+bench-journey: $(VENV)/.installed-test $(FRONTEND_CSS)
+	$(BIN)/python bench/journey.py
+	$(BIN)/python bench/journey.py --owners
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis dist build
