@@ -90,7 +90,7 @@ def test_a_new_user_meets_no_rough_edges(page, server, axe):
         page.get_by_label("Proceed with conditions").check()
         page.get_by_role("button", name="Preview what will be published").click()
         page.get_by_role("button", name=f"Confirm and publish version {version}").click()
-        assert page.locator(".ft-panel--confirmation h1").inner_text() == f"Version {version} published"
+        assert page.locator(".govuk-panel--confirmation h1").inner_text() == f"Version {version} published"
         if version == 1:
             page.goto(assessment + "/duplicate")
             page.get_by_label("Delivery").check()

@@ -23,7 +23,7 @@ def preview_and_confirm(page, axe, version: int) -> None:
     assert page.locator("h1").inner_text() == f"Town centre CCTV renewal, version {version}"
     axe(page, f"the preview of version {version}")
     page.get_by_role("button", name=f"Confirm and publish version {version}").click()
-    assert page.locator(".ft-panel--confirmation h1").inner_text() == f"Version {version} published"
+    assert page.locator(".govuk-panel--confirmation h1").inner_text() == f"Version {version} published"
     axe(page, "the confirmation panel")
 
 

@@ -10,6 +10,7 @@ import re
 import sqlite3
 
 import pytest
+from bs4 import BeautifulSoup
 from werkzeug.security import generate_password_hash
 
 from forethought import documents, engine
@@ -405,10 +406,31 @@ def test_the_preview_shows_what_will_be_public_and_stores_nothing(client_request
     response = confirm(client_request, shown)
     assert response.headers["Location"] == f"/a/{aid}/published/1"
     done = client_request.get(response.headers["Location"])
-    assert done.select_one(".ft-panel--confirmation h1").text == "Version 1 published"
+    assert done.select_one(".govuk-panel--confirmation h1").text.strip() == "Version 1 published"
     assert done.find("a", string="Back to the task list")["href"] == f"/a/{aid}"
     url = done.find("a", string=re.compile("as the public sees it"))["href"]
     assert publish_module.fingerprint(published_json(client_request, url)) == publish_module.fingerprint(previewed)
+
+
+def frontend_macro(app, component: str, macro: str, params: dict) -> BeautifulSoup:
+    """What GOV.UK Frontend's own Jinja macro (govuk-frontend-jinja) renders for these parameters."""
+    source = (
+        f'{{% from "govuk_frontend_jinja/components/{component}/macro.html" import {macro} %}}{{{{ {macro}(params) }}}}'
+    )
+    return BeautifulSoup(app.jinja_env.from_string(source).render(params=params), "html.parser")
+
+
+def markup(tag) -> str:
+    """A tag's HTML with the whitespace between tags and inside text collapsed."""
+    return " ".join(re.sub(r">\s+<", "><", str(tag)).split())
+
+
+def test_the_publish_confirmation_is_the_design_systems_own_panel(client_request, store, aid):
+    done = client_request.get(confirm(client_request, preview(client_request, aid)).headers["Location"])
+    code = store.published_for(aid)[0]["content_hash"][7:23]
+    params = {"titleText": "Version 1 published", "html": f"Content hash<br><strong><code>{code}</code></strong>"}
+    expected = frontend_macro(client_request.client.application, "panel", "govukPanel", params)
+    assert markup(done.select_one(".govuk-panel")) == markup(expected.select_one(".govuk-panel"))
 
 
 def test_a_change_after_the_preview_is_caught_and_nothing_is_published(client_request, store, aid):
