@@ -37,7 +37,6 @@ import jinja2
 from .. import atrs, dpia, drafts, resources
 from ..cache import Cache
 from ..canonical import digest
-from ..decisions import DECISIONS
 from ..files import read_json
 from ..problems import Problem, ProblemsFound
 from ..scored import OUTPUTS
@@ -210,7 +209,6 @@ def _version_page(
         answers=reading.answers(scored),
         versions=version_rows,
         context=scored.context(),
-        decisions=DECISIONS,
         known_keys=known,
     )
 

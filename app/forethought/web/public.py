@@ -20,7 +20,6 @@ from flask import (
 )
 
 from .. import atrs, dates, dpia, drafts, office
-from ..decisions import DECISIONS
 from ..escape import filename
 from ..problems import ProblemsFound
 from ..publishing import ocds, opendata, reading
@@ -188,7 +187,6 @@ def _index(args: dict, requested: int, typed: dict | None = None, date_errors: d
         choices=store().published_choices(),
         bank_titles=bank_titles(),
         method=current_app.extensions["forethought"]["library"].method,
-        decisions=DECISIONS,
         date_parts={k: (typed or {}).get(k) or dates.parts_of(args[k]) for k in ("from", "to")},
         date_errors=date_errors or {},
     )
@@ -280,7 +278,6 @@ def version(publication_id: str, version: int):
         answers=reading.answers(scored),
         versions=versions,
         context=scored.context(),
-        decisions=DECISIONS,
         disagreements=disagreements,
         known_keys=known,
     )

@@ -20,6 +20,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
 from .. import dates, documents
+from ..decisions import DECISIONS
 from ..escape import visible
 from . import wording
 
@@ -142,4 +143,4 @@ def with_design_system(loader: jinja2.BaseLoader) -> jinja2.BaseLoader:
 
 # What every template may use, in the app and in the static site alike.
 FILTERS = {"markdown": markdown_html, "when": when, "date": dates.long_date}
-GLOBALS = {"about": documents.about, "answer_text": wording.answer_text}
+GLOBALS = {"about": documents.about, "answer_text": wording.answer_text, "decisions": DECISIONS}

@@ -118,7 +118,6 @@ def view(key: str):
         targets=targets,
         findings=scored.report.findings,
         labels=FINDING_LABELS,
-        decisions=DECISIONS,
         body=body,
         known_keys=keys().fingerprints(),
         left_out=left_out(scored),

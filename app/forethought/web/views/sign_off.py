@@ -10,7 +10,6 @@ from flask import abort, flash, g, redirect, render_template, url_for
 from markupsafe import Markup
 
 from ... import documents
-from ...decisions import DECISIONS
 from ...publishing import publish, reading, signing
 from ...store import Record, now
 from .. import forms
@@ -181,7 +180,6 @@ def _preview(loaded, form, changed: bool = False):
         answers=reading.answers(scored),
         versions=[*versions, this_one],
         context=scored.context(),
-        decisions=DECISIONS,
     )
     previous = store().published_document(versions[-1]["publication_id"], versions[-1]["version"]) if versions else {}
     return render_template(
@@ -229,7 +227,6 @@ def _publish_page(loaded, form):
         carried=form.carried,
         lifted=form.lifted,
         versions=store().published_for(loaded.record.id),
-        decisions=DECISIONS,
     )
 
 
